@@ -68,7 +68,9 @@ struct roost_json_doc {
 
 #define ROOST_JSON_DEFAULT_DEPTH 512
 
-/* roost_json_doc_init - empty doc; max_bytes caps the input size. */
+/* roost_json_doc_init - empty doc; max_bytes caps the input size.
+ * max_depth 0 means ROOST_JSON_DEFAULT_DEPTH; max_bytes 0 means 4 GiB - 2,
+ * the most a tape can describe. */
 void roost_json_doc_init(struct roost_json_doc *d, uint32_t max_depth,
                          size_t max_bytes);
 void roost_json_doc_fini(struct roost_json_doc *d);
@@ -100,6 +102,11 @@ static inline uint32_t roost_json_next_sibling(const struct roost_json_doc *d,
 uint32_t roost_json_get(const struct roost_json_doc *d, uint32_t obj,
                         const char *key);
 
+/* roost_json_getn - roost_json_get() with a (key, key_len) key that need not
+ * be NUL-terminated. */
+uint32_t roost_json_getn(const struct roost_json_doc *d, uint32_t obj,
+                         const char *key, size_t key_len);
+
 /* roost_json_path - nested lookup, keys separated by '.', e.g.
  * "user.screen_name"; array items by index: "entities.urls.0". */
 uint32_t roost_json_path(const struct roost_json_doc *d, uint32_t from,
@@ -122,8 +129,12 @@ struct roost_str roost_json_str(const struct roost_json_doc *d, uint32_t i);
  * Useful for ids sent either as "123" or 123. */
 struct roost_str roost_json_text(const struct roost_json_doc *d, uint32_t i);
 
-/* roost_json_i64 - integer value of a number token (or numeric string). */
+/* roost_json_i64 - integer value of a number token (or numeric string).
+ * Returns: false for non-numbers, fractions/exponents and overflow. */
 bool roost_json_i64(const struct roost_json_doc *d, uint32_t i, int64_t *out);
+/* roost_json_f64 - value of a number token or of a string holding a JSON
+ * number; false when it overflows to infinity. Uses strtod(), so the C
+ * locale's decimal point is assumed. */
 bool roost_json_f64(const struct roost_json_doc *d, uint32_t i, double *out);
 /* roost_json_bool - true for `true`, false otherwise. */
 bool roost_json_bool(const struct roost_json_doc *d, uint32_t i);

@@ -276,6 +276,11 @@ static enum roost_format detect_object(const struct roost_json_doc *d,
     if (has(d, o, "event") && has(d, o, "payload")) {
         return ROOST_FMT_MASTODON;
     }
+    /* Gnip Activity Streams, mapped by fmt_x1.c (added by the fmt_x1 owner):
+     * {"verb": "post"|"share", "actor": {...}, "body": ...} */
+    if (has(d, o, "verb") && has(d, o, "actor")) {
+        return ROOST_FMT_X1;
+    }
     /* X v1.1: a status, a search envelope, or a stream control message */
     if (has(d, o, "id_str") || has(d, o, "user") || has(d, o, "delete") ||
         has(d, o, "limit") || has(d, o, "scrub_geo") ||

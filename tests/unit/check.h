@@ -25,6 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Failure messages are cut to fit on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 struct check_case {
     const char *name;
     void (*fn)(void);

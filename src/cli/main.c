@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * main.c - the roost command line: verb dispatch, --version, help.
+ *
+ * The only file allowed to exit(). Each verb lives in cmd_<verb>.c and
+ * returns the exit status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage;
+};
+
+static const struct verb verbs[] = {
+    { "normalize", cmd_normalize,
+      "print one normalized post per line as JSON",
+      "usage: roost normalize [--format auto|v1|v2|jetstream|mastodon|text]\n"
+      "                       [--control] [--dead-letter FILE]\n"
+      "                       [--max-record-bytes SIZE] [--no-extract]\n"
+      "                       [FILE...|-]\n"
+      "\n"
+      "Reads JSONL, JSON documents, top-level arrays or SSE bodies from\n"
+      "files (or stdin) and prints each post as one JSON object per line\n"
+      "(fields: docs/post-model.md). Posts referenced by others (retweeted,\n"
+      "quoted) are printed too, marked \"referenced\": true.\n"
+      "\n"
+      "  --format F           wire format; auto detects it per record\n"
+      "  --control            also print control events (deletes, limits)\n"
+      "  --dead-letter FILE   append bad records there, one JSON line each\n"
+      "                       with file, line, reason and the raw bytes\n"
+      "  --max-record-bytes   longest accepted record (default 1MiB)\n"
+      "  --no-extract         do not extract entities from text when the\n"
+      "                       payload carries none\n"
+      "\n"
+      "Bad records are reported on stderr as FILE:LINE: reason, counted,\n"
+      "and skipped; a summary is printed to stderr at the end. Exit 0\n"
+      "unless a file cannot be read.\n" },
+    { "check", cmd_check, "validate records and summarize",
+      "usage: roost check [--format F] [--max-record-bytes SIZE] [--quiet]\n"
+      "                   [FILE...|-]\n"
+      "       roost check --json-only FILE\n"
+      "\n"
+      "Parses and normalizes every record and prints a summary: records,\n"
+      "posts, control events, and each invalid record with its line\n"
+      "number and reason. Exit 0 only when every record is valid, 1\n"
+      "otherwise, 2 on usage errors.\n"
+      "\n"
+      "--json-only checks that FILE is exactly one RFC 8259 JSON text and\n"
+      "nothing else (exit 0 valid, 1 invalid, 2 usage).\n" },
+    { "entities", cmd_entities, "extract hashtags, mentions, URLs, cashtags",
+      "usage: roost entities --text STRING\n"
+      "\n"
+      "Prints {\"hashtags\":[{\"text\":..,\"indices\":[start,end]}],\n"
+      "\"mentions\":[..],\"urls\":[..],\"cashtags\":[..]} following the\n"
+      "twitter-text rules; text without its sigil, indices in Unicode\n"
+      "code points, end exclusive.\n" },
+    { "top", cmd_top, "top hashtags, mentions, authors or words of files",
+      "usage: roost top hashtags|mentions|authors|words [--limit N]\n"
+      "                 [--format table|tsv] [--format-in F] [FILE...|-]\n"
+      "\n"
+      "Counts over every post (referenced posts excluded), keys compared\n"
+      "case-insensitively, ties broken by key. The quick answer instead of\n"
+      "a jq | sort | uniq -c pipeline.\n" },
+};
+
+#define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static void overview(FILE *out)
+{
+    fprintf(out, "roost %s - collect, keep, process and show a social-media "
+                 "stream\n\nusage: roost VERB [OPTIONS] [ARGS]\n\nverbs:\n",
+            ROOST_VERSION);
+    for (size_t i = 0; i < N_VERBS; i++) {
+        fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+    }
+    fprintf(out, "\nroost help VERB shows a verb's options; roost --version "
+                 "the version.\n");
+}
+
+int cli_help(const char *verb, FILE *out)
+{
+    if (verb == NULL) {
+        overview(out);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < N_VERBS; i++) {
+        if (strcmp(verbs[i].name, verb) == 0) {
+            fputs(verbs[i].usage, out);
+            return CLI_EXIT_OK;
+        }
+    }
+    fprintf(stderr, "roost: unknown verb '%s'; see roost help\n", verb);
+    return CLI_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        overview(stderr);
+        exit(CLI_EXIT_USAGE);
+    }
+    const char *v = argv[1];
+    if (strcmp(v, "--version") == 0 || strcmp(v, "version") == 0) {
+        printf("roost %s\n", ROOST_VERSION);
+        exit(CLI_EXIT_OK);
+    }
+    if (strcmp(v, "help") == 0 || strcmp(v, "--help") == 0 ||
+        strcmp(v, "-h") == 0) {
+        exit(cli_help(argc > 2 ? argv[2] : NULL, stdout));
+    }
+    for (size_t i = 0; i < N_VERBS; i++) {
+        if (strcmp(verbs[i].name, v) == 0) {
+            for (int a = 2; a < argc; a++) {
+                if (strcmp(argv[a], "--help") == 0 ||
+                    strcmp(argv[a], "-h") == 0) {
+                    exit(cli_help(v, stdout));
+                }
+            }
+            int rc = verbs[i].run(argc - 1, argv + 1);
+            if (fflush(stdout) != 0 && rc == 0) {
+                perror("roost: stdout");
+                rc = CLI_EXIT_FAIL;
+            }
+            exit(rc);
+        }
+    }
+    fprintf(stderr, "roost: unknown verb '%s'; see roost help\n", v);
+    exit(CLI_EXIT_USAGE);
+}

@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * fmt_x2.c - X API v2 responses ({"data", "includes", "matching_rules",
+ * "errors", "meta"}) into self-contained posts.
+ *
+ * v2 splits a post across the response: the tweet names its author, media,
+ * place and referenced tweets by id, and `includes` holds the objects.
+ * Each tweet in `data` (an object for lookups and the filtered stream, an
+ * array for search and timelines) becomes one post with those expansions
+ * resolved; then every referenced tweet found in includes.tweets becomes
+ * its own post with `referenced` set, resolved the same way (recursively,
+ * each id once per record). Top-level matching_rules go to the posts of
+ * `data`, as their tag, or their id when the rule has no tag.
+ *
+ * Decisions (docs/post-model.md):
+ *   - `errors` next to tweets describe expansions that failed (suspended or
+ *     deleted referenced tweets) and are ignored;
+ *   - a record with `errors` and no tweets (a deleted-tweet lookup, a 400
+ *     answer) gives one ROOST_CTL_OTHER per error: code = the error title,
+ *     reason = its detail, post_id/user_id = its value for tweet/user
+ *     resources; stream disconnect errors give ROOST_CTL_DISCONNECT;
+ *   - `data: []` (an empty page) appends nothing and is no error;
+ *   - `data` without tweets (users, lists, rules, counts) is ROOST_EPARSE.
+ * The `__twarc` key twarc adds is ignored. Start at roost__fmt_x2().
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "parse/entities.h"
+#include "parse/post_int.h"
+
+#define X2_MAX_DEPTH 8 /* chain of referenced tweets we follow */
+
+struct x2 {
+    struct roost_norm *n;
+    const struct roost_json_doc *d;
+    struct roost_diag *diag;
+    uint32_t users;  /* includes.users, or ROOST_JSON_NONE */
+    uint32_t tweets; /* includes.tweets */
+    uint32_t media;  /* includes.media */
+    uint32_t places; /* includes.places */
+    uint32_t rules;  /* matching_rules */
+    uint32_t first_post;
+    int rc; /* first allocation failure, sticky */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint32_t get(const struct x2 *x, uint32_t o, const char *k)
+{
+    return roost_json_get(x->d, o, k);
+}
+
+static bool is_obj(const struct x2 *x, uint32_t i)
+{
+    return roost_json_is(x->d, i, ROOST_JSON_OBJECT);
+}
+
+static bool is_arr(const struct x2 *x, uint32_t i)
+{
+    return roost_json_is(x->d, i, ROOST_JSON_ARRAY);
+}
+
+static struct roost_str keep(struct x2 *x, struct roost_str s)
+{
+    struct roost_str k = roost__norm_stable(x->n, s);
+    if (s.ptr != NULL && k.ptr == NULL && x->rc == 0) {
+        x->rc = ROOST_ERR(ROOST_ENOMEM);
+    }
+    return k;
+}
+
+static struct roost_str str(struct x2 *x, uint32_t o, const char *k)
+{
+    return keep(x, roost_json_str(x->d, get(x, o, k)));
+}
+
+/* v2 ids are strings; numbers (matching_rules ids) keep their text. */
+static struct roost_str id(struct x2 *x, uint32_t o, const char *k)
+{
+    struct roost_str s = roost_json_text(x->d, get(x, o, k));
+    return s.len > 0 ? keep(x, s) : ROOST_STR_NULL;
+}
+
+static struct roost_str unescape(struct x2 *x, struct roost_str s)
+{
+    if (s.ptr == NULL) {
+        return s;
+    }
+    struct roost_str u = roost__html_unescape(x->n, s);
+    if (u.ptr == NULL && x->rc == 0) {
+        x->rc = ROOST_ERR(ROOST_ENOMEM);
+    }
+    return u;
+}
+
+/* The object of array arr whose member k equals v, or ROOST_JSON_NONE. */
+static uint32_t find(const struct x2 *x, uint32_t arr, const char *k,
+                     struct roost_str v)
+{
+    if (!is_arr(x, arr) || v.len == 0) {
+        return ROOST_JSON_NONE;
+    }
+    for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
+         i = roost_json_next_sibling(x->d, i)) {
+        if (roost_str_eq(roost_json_text(x->d, get(x, i, k)), v)) {
+            return i;
+        }
+    }
+    return ROOST_JSON_NONE;
+}
+
+static bool emitted(const struct x2 *x, struct roost_str pid)
+{
+    for (uint32_t i = x->first_post; i < x->n->n_posts; i++) {
+        if (roost_str_eq(x->n->posts[i].id, pid)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct roost_post *post_at(struct x2 *x, uint32_t idx)
+{
+    return &x->n->posts[idx];
+}
+
+static int64_t count_of(const struct x2 *x, uint32_t o, const char *k)
+{
+    return roost__norm_count(x->d, o, k);
+}
+
+/* ---- expansions ----------------------------------------------------------- */
+
+static void author(struct x2 *x, struct roost_author *a, struct roost_str aid)
+{
+    a->id = aid;
+    uint32_t u = find(x, x->users, "id", aid);
+    if (u == ROOST_JSON_NONE) {
+        return;
+    }
+    a->handle = str(x, u, "username");
+    a->name = str(x, u, "name");
+    a->description = unescape(x, str(x, u, "description"));
+    a->location = str(x, u, "location");
+    a->profile_image_url = str(x, u, "profile_image_url");
+    uint32_t m = get(x, u, "public_metrics");
+    a->followers = count_of(x, m, "followers_count");
+    a->following = count_of(x, m, "following_count");
+    a->posts = count_of(x, m, "tweet_count");
+    a->created_at_ms = roost__norm_time(x->d, get(x, u, "created_at"));
+    a->verified = roost_json_bool(x->d, get(x, u, "verified"));
+}
+
+static void span(const struct x2 *x, uint32_t ent, struct roost_entity *e)
+{
+    int64_t s, t;
+    e->start = e->end = ROOST_NO_INDEX;
+    if (roost_json_i64(x->d, get(x, ent, "start"), &s) &&
+        roost_json_i64(x->d, get(x, ent, "end"), &t) && s >= 0 && t >= s &&
+        t < (int64_t)ROOST_NO_INDEX) {
+        e->start = (uint32_t)s;
+        e->end = (uint32_t)t;
+    }
+}
+
+static void entity_list(struct x2 *x, uint32_t idx, uint32_t arr, int kind)
+{
+    if (!is_arr(x, arr)) {
+        return;
+    }
+    for (uint32_t i = arr + 1; i < x->d->toks[arr].next && x->rc == 0;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str text, exp = ROOST_STR_NULL;
+        if (kind == ROOST_ENT_MENTION) {
+            text = str(x, i, "username");
+            exp = id(x, i, "id");
+        } else if (kind == ROOST_ENT_URL) {
+            text = str(x, i, "url");
+            exp = str(x, i, "unwound_url");
+            if (exp.len == 0) {
+                exp = str(x, i, "expanded_url");
+            }
+        } else {
+            text = str(x, i, "tag");
+        }
+        if (text.ptr == NULL) {
+            continue;
+        }
+        struct roost_post *p = post_at(x, idx);
+        struct roost_entity *e;
+        if (kind == ROOST_ENT_HASHTAG) {
+            e = roost__norm_push(x->n, (void **)&p->hashtags, &p->n_hashtags,
+                                 sizeof(*e));
+        } else if (kind == ROOST_ENT_MENTION) {
+            e = roost__norm_push(x->n, (void **)&p->mentions, &p->n_mentions,
+                                 sizeof(*e));
+        } else if (kind == ROOST_ENT_URL) {
+            e = roost__norm_push(x->n, (void **)&p->urls, &p->n_urls,
+                                 sizeof(*e));
+        } else {
+            e = roost__norm_push(x->n, (void **)&p->cashtags, &p->n_cashtags,
+                                 sizeof(*e));
+        }
+        if (e == NULL) {
+            x->rc = ROOST_ERR(ROOST_ENOMEM);
+            return;
+        }
+        e->text = text;
+        e->expanded = exp;
+        span(x, i, e);
+    }
+}
+
+static void entities(struct x2 *x, uint32_t idx, uint32_t ent)
+{
+    if (!is_obj(x, ent)) {
+        return;
+    }
+    entity_list(x, idx, get(x, ent, "hashtags"), ROOST_ENT_HASHTAG);
+    entity_list(x, idx, get(x, ent, "mentions"), ROOST_ENT_MENTION);
+    entity_list(x, idx, get(x, ent, "urls"), ROOST_ENT_URL);
+    entity_list(x, idx, get(x, ent, "cashtags"), ROOST_ENT_CASHTAG);
+}
+
+static void media(struct x2 *x, uint32_t idx, uint32_t keys)
+{
+    if (!is_arr(x, keys)) {
+        return;
+    }
+    for (uint32_t i = keys + 1; i < x->d->toks[keys].next && x->rc == 0;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str mk = roost_json_str(x->d, i);
+        uint32_t m = find(x, x->media, "media_key", mk);
+        struct roost_post *p = post_at(x, idx);
+        struct roost_media *e = roost__norm_push(x->n, (void **)&p->media,
+                                                 &p->n_media, sizeof(*e));
+        if (e == NULL) {
+            x->rc = ROOST_ERR(ROOST_ENOMEM);
+            return;
+        }
+        e->id = keep(x, mk);
+        e->type = str(x, m, "type");
+        e->url = str(x, m, "url");
+        if (e->url.ptr == NULL) {
+            e->url = str(x, m, "preview_image_url");
+        }
+        e->alt = str(x, m, "alt_text");
+    }
+}
+
+static bool num(const struct x2 *x, uint32_t arr, uint32_t i, double *out)
+{
+    return roost_json_f64(x->d, roost_json_at(x->d, arr, i), out);
+}
+
+static void geo(struct x2 *x, uint32_t idx, uint32_t g)
+{
+    if (!is_obj(x, g)) {
+        return;
+    }
+    struct roost_geo out;
+    memset(&out, 0, sizeof(out));
+    /* geo.coordinates is a GeoJSON point: [lon, lat]. */
+    uint32_t pt = get(x, get(x, g, "coordinates"), "coordinates");
+    out.has_point = num(x, pt, 0, &out.lon) && num(x, pt, 1, &out.lat);
+    out.place_id = str(x, g, "place_id");
+    uint32_t pl = find(x, x->places, "id", out.place_id);
+    if (pl != ROOST_JSON_NONE) {
+        out.place_name = str(x, pl, "name");
+        out.place_full_name = str(x, pl, "full_name");
+        out.place_type = str(x, pl, "place_type");
+        out.country = str(x, pl, "country");
+        out.country_code = str(x, pl, "country_code");
+        uint32_t bb = get(x, get(x, pl, "geo"), "bbox");
+        out.has_bbox = num(x, bb, 0, &out.bbox[0]) &&
+                       num(x, bb, 1, &out.bbox[1]) &&
+                       num(x, bb, 2, &out.bbox[2]) &&
+                       num(x, bb, 3, &out.bbox[3]);
+    }
+    if (out.has_point || out.place_id.len > 0) {
+        struct roost_post *p = post_at(x, idx);
+        p->geo = out;
+        p->has_geo = true;
+    }
+}
+
+static void refs(struct x2 *x, uint32_t idx, uint32_t t)
+{
+    uint32_t arr = get(x, t, "referenced_tweets");
+    if (!is_arr(x, arr)) {
+        return;
+    }
+    for (uint32_t i = arr + 1; i < x->d->toks[arr].next && x->rc == 0;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str type = roost_json_str(x->d, get(x, i, "type"));
+        struct roost_str rid = id(x, i, "id");
+        uint8_t kind;
+        if (roost_str_eq_cstr(type, "replied_to")) {
+            kind = ROOST_REF_REPLY;
+        } else if (roost_str_eq_cstr(type, "quoted")) {
+            kind = ROOST_REF_QUOTE;
+        } else if (roost_str_eq_cstr(type, "retweeted")) {
+            kind = ROOST_REF_RETWEET;
+        } else {
+            continue;
+        }
+        if (rid.len == 0) {
+            continue;
+        }
+        struct roost_str aid = ROOST_STR_NULL, handle = ROOST_STR_NULL;
+        uint32_t rt = find(x, x->tweets, "id", rid);
+        if (rt != ROOST_JSON_NONE) {
+            aid = id(x, rt, "author_id");
+        } else if (kind == ROOST_REF_REPLY) {
+            aid = id(x, t, "in_reply_to_user_id");
+        }
+        uint32_t u = find(x, x->users, "id", aid);
+        if (u != ROOST_JSON_NONE) {
+            handle = str(x, u, "username");
+        }
+        struct roost_post *p = post_at(x, idx);
+        struct roost_ref *r = roost__norm_push(x->n, (void **)&p->refs,
+                                               &p->n_refs, sizeof(*r));
+        if (r == NULL) {
+            x->rc = ROOST_ERR(ROOST_ENOMEM);
+            return;
+        }
+        r->type = kind;
+        r->id = rid;
+        r->author_id = aid;
+        r->author_handle = handle;
+    }
+}
+
+static void rules(struct x2 *x, uint32_t idx)
+{
+    if (!is_arr(x, x->rules)) {
+        return;
+    }
+    for (uint32_t i = x->rules + 1; i < x->d->toks[x->rules].next &&
+                                    x->rc == 0;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str r = str(x, i, "tag");
+        if (r.len == 0) {
+            r = id(x, i, "id");
+        }
+        if (r.len == 0) {
+            continue;
+        }
+        struct roost_post *p = post_at(x, idx);
+        struct roost_str *s = roost__norm_push(x->n, (void **)&p->rules,
+                                               &p->n_rules, sizeof(*s));
+        if (s == NULL) {
+            x->rc = ROOST_ERR(ROOST_ENOMEM);
+            return;
+        }
+        *s = r;
+    }
+}
+
+static struct roost_str permalink(struct x2 *x, struct roost_str handle,
+                                  struct roost_str pid)
+{
+    if (handle.len == 0 || pid.len == 0 || handle.len > 64 || pid.len > 64) {
+        return ROOST_STR_NULL;
+    }
+    char buf[192];
+    int k = snprintf(buf, sizeof(buf), "https://twitter.com/%.*s/status/%.*s",
+                     (int)handle.len, handle.ptr, (int)pid.len, pid.ptr);
+    struct roost_str s = roost__norm_dup(x->n, buf, (size_t)k);
+    if (s.ptr == NULL && x->rc == 0) {
+        x->rc = ROOST_ERR(ROOST_ENOMEM);
+    }
+    return s;
+}
+
+/* ---- tweets ------------------------------------------------------------------ */
+
+static bool is_tweet(const struct x2 *x, uint32_t t)
+{
+    return is_obj(x, t) && get(x, t, "id") != ROOST_JSON_NONE &&
+           get(x, t, "text") != ROOST_JSON_NONE;
+}
+
+static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
+{
+    struct roost_str pid = id(x, t, "id");
+    if (pid.len == 0) {
+        return x->rc < 0 ? x->rc
+                         : roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
+                                          "v2 tweet without id");
+    }
+    if (roost__norm_add_post(x->n) == NULL) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    uint32_t idx = x->n->n_posts - 1;
+    struct roost_post *p = post_at(x, idx);
+    p->format = ROOST_FMT_X2;
+    p->platform = ROOST_PLATFORM_X;
+    p->referenced = referenced;
+    p->id = pid;
+    p->created_at_ms = roost__norm_time(x->d, get(x, t, "created_at"));
+    p->lang = str(x, t, "lang");
+    p->source = str(x, t, "source");
+    p->sensitive = roost_json_bool(x->d, get(x, t, "possibly_sensitive"));
+    p->conversation_id = id(x, t, "conversation_id");
+    uint32_t m = get(x, t, "public_metrics");
+    p->retweets = count_of(x, m, "retweet_count");
+    p->likes = count_of(x, m, "like_count");
+    p->replies = count_of(x, m, "reply_count");
+    p->quotes = count_of(x, m, "quote_count");
+    author(x, &p->author, id(x, t, "author_id"));
+    p->url = permalink(x, p->author.handle, p->id);
+
+    /* A long post's note_tweet holds the full text and its entities. */
+    uint32_t note = get(x, t, "note_tweet");
+    uint32_t src = is_obj(x, note) &&
+                           roost_json_is(x->d, get(x, note, "text"),
+                                         ROOST_JSON_STRING)
+                       ? note
+                       : t;
+    struct roost_str text = str(x, src, "text");
+    entities(x, idx, get(x, src, "entities"));
+    if (src == note && !is_obj(x, get(x, note, "entities"))) {
+        entities(x, idx, get(x, t, "entities"));
+    }
+    p = post_at(x, idx);
+    p->text = unescape(x, text);
+
+    media(x, idx, get(x, get(x, t, "attachments"), "media_keys"));
+    geo(x, idx, get(x, t, "geo"));
+    refs(x, idx, t);
+    if (!referenced) {
+        rules(x, idx);
+    }
+    if (x->rc < 0) {
+        return x->rc;
+    }
+
+    if (depth >= X2_MAX_DEPTH) {
+        return 0;
+    }
+    /* Referenced tweets follow the post that references them. */
+    uint32_t arr = get(x, t, "referenced_tweets");
+    if (!is_arr(x, arr)) {
+        return 0;
+    }
+    for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str rid = roost_json_text(x->d, get(x, i, "id"));
+        uint32_t rt = find(x, x->tweets, "id", rid);
+        if (!is_tweet(x, rt) || emitted(x, rid)) {
+            continue;
+        }
+        int rc = tweet(x, rt, true, depth + 1);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- errors ----------------------------------------------------------------- */
+
+static int errors(struct x2 *x, uint32_t root, uint32_t arr)
+{
+    struct roost_str top = roost_json_str(x->d, get(x, root, "title"));
+    for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
+         i = roost_json_next_sibling(x->d, i)) {
+        struct roost_str title = str(x, i, "title");
+        struct roost_str type = roost_json_str(x->d, get(x, i, "resource_type"));
+        bool disc = roost_str_eq_cstr(title, "operational-disconnect") ||
+                    roost_str_eq_cstr(title, "ConnectionException");
+        struct roost_ctl *c = roost__norm_add_ctl(x->n);
+        if (c == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        c->kind = disc ? ROOST_CTL_DISCONNECT : ROOST_CTL_OTHER;
+        c->platform = ROOST_PLATFORM_X;
+        c->code = title.len > 0 ? title : keep(x, top);
+        c->reason = str(x, i, "detail");
+        if (c->reason.ptr == NULL) {
+            c->reason = str(x, i, "message");
+        }
+        if (roost_str_eq_cstr(type, "tweet")) {
+            c->post_id = id(x, i, "value");
+        } else if (roost_str_eq_cstr(type, "user")) {
+            c->user_id = id(x, i, "value");
+        }
+    }
+    return x->rc;
+}
+
+/* ---- entry ---------------------------------------------------------------- */
+
+int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
+                  uint32_t root, struct roost_diag *diag)
+{
+    if (!roost_json_is(d, root, ROOST_JSON_OBJECT)) {
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
+                              "v2 record is not an object");
+    }
+    uint32_t inc = roost_json_get(d, root, "includes");
+    struct x2 x = {
+        .n = n,
+        .d = d,
+        .diag = diag,
+        .users = roost_json_get(d, inc, "users"),
+        .tweets = roost_json_get(d, inc, "tweets"),
+        .media = roost_json_get(d, inc, "media"),
+        .places = roost_json_get(d, inc, "places"),
+        .rules = roost_json_get(d, root, "matching_rules"),
+        .first_post = n->n_posts,
+        .rc = 0,
+    };
+    uint32_t data = get(&x, root, "data");
+    bool any_data = false;
+    if (is_tweet(&x, data)) {
+        any_data = true;
+        int rc = tweet(&x, data, false, 0);
+        if (rc < 0) {
+            return rc;
+        }
+    } else if (is_arr(&x, data)) {
+        for (uint32_t i = data + 1; i < d->toks[data].next;
+             i = roost_json_next_sibling(d, i)) {
+            any_data = true;
+            if (!is_tweet(&x, i)) {
+                continue;
+            }
+            int rc = tweet(&x, i, false, 0);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    }
+    if (n->n_posts > x.first_post) {
+        return 0;
+    }
+    uint32_t errs = get(&x, root, "errors");
+    if (!any_data && is_arr(&x, errs) && d->toks[errs].len > 0) {
+        return errors(&x, root, errs);
+    }
+    if (is_arr(&x, data) && !any_data) {
+        return 0; /* an empty page */
+    }
+    if (data != ROOST_JSON_NONE) {
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
+                              "v2 data holds no tweets (users, lists, rules "
+                              "or counts?)");
+    }
+    return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
+                          "v2 record without data or errors");
+}
