@@ -73,6 +73,20 @@ for f in $files; do
     done
 done
 
+# Every header compiles on its own (include what you use).
+cc=${CC:-cc}
+for h in $files; do
+    case "$h" in *.h) ;; *) continue ;; esac
+    inc=${h#src/}
+    inc=${inc#include/}
+    if ! printf '#include "%s"\nint roost__hdr_check;\n' "$inc" |
+        $cc -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall \
+            -Werror -fsyntax-only -Iinclude -Isrc -x c - 2>/tmp/hdr.$$; then
+        say "$h does not compile on its own: $(head -3 /tmp/hdr.$$)"
+    fi
+    rm -f /tmp/hdr.$$
+done
+
 if [ "$bad" -ne 0 ]; then
     exit 1
 fi

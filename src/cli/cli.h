@@ -26,6 +26,10 @@ int cmd_normalize(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_entities(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_archive(int argc, char **argv);
+extern const char *cmd_archive_usage;
+int cmd_simulate(int argc, char **argv);
+extern const char *cmd_simulate_usage;
 
 /* cli_help - print help for one verb (or the overview when NULL). */
 int cli_help(const char *verb, FILE *out);
@@ -75,6 +79,10 @@ int cli_read_inputs(char **paths, int n_paths,
  */
 bool cli_opt_value(int argc, char **argv, int *i, const char *name,
                    const char **val);
+
+/* cli_dl_write - send a bad record to the dead-letter file. */
+struct roost_deadletter;
+int cli_dl_write(struct roost_deadletter *dl, const struct cli_rec *rec);
 
 /* cli_parse_size - "1MiB", "64k", "1048576" to bytes. */
 int cli_parse_size(const char *s, size_t *out);

@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/deadletter.h"
+#include "store/deadletter.h"
 #include "core/mem.h"
 
 #define MAX_LISTED 100
 #define JSON_ONLY_MAX (1u << 30)
 
 struct check_state {
-    struct cli_dl dl;
+    struct roost_deadletter dl;
     bool quiet;
     uint64_t n_records, n_posts, n_referenced, n_ctls;
     uint64_t n_ctl_kind[ROOST_CTL_OTHER + 1];
@@ -32,7 +32,7 @@ static int on_record(void *arg, const struct cli_rec *rec)
     if (rec->status != CLI_REC_OK) {
         if (!s->quiet && s->dl.n_total < MAX_LISTED) {
             printf("invalid %s:%llu: %s: %s\n", rec->file,
-                   (unsigned long long)rec->line, cli_dl_class(rec->err),
+                   (unsigned long long)rec->line, roost_deadletter_class(rec->err),
                    rec->diag->msg);
         }
         cli_dl_write(&s->dl, rec);
@@ -157,7 +157,7 @@ int cmd_check(int argc, char **argv)
         return json_only(argv[i]);
     }
     struct check_state s = { .quiet = quiet };
-    cli_dl_open(&s.dl, NULL);
+    roost_deadletter_open(&s.dl, NULL);
     int rc = cli_read_inputs(argv + i, argc - i, &opts, on_record, &s);
     if (s.dl.n_total > MAX_LISTED && !quiet) {
         printf("... and %llu more invalid records\n",
@@ -189,7 +189,7 @@ int cmd_check(int argc, char **argv)
     }
     printf("\n");
     uint64_t bad = s.dl.n_total;
-    cli_dl_close(&s.dl);
+    roost_deadletter_close(&s.dl);
     if (rc != 0) {
         return CLI_EXIT_FAIL;
     }

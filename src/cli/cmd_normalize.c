@@ -9,13 +9,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/deadletter.h"
+#include "store/deadletter.h"
 
 #define OUT_FLUSH_BYTES (1u << 20)
 
 struct norm_state {
     struct roost_buf out;
-    struct cli_dl dl;
+    struct roost_deadletter dl;
     bool control;
     uint64_t n_records, n_posts, n_ctls;
 };
@@ -36,7 +36,7 @@ static int on_record(void *arg, const struct cli_rec *rec)
     s->n_records++;
     if (rec->status != CLI_REC_OK) {
         fprintf(stderr, "%s:%llu: %s: %s\n", rec->file,
-                (unsigned long long)rec->line, cli_dl_class(rec->err),
+                (unsigned long long)rec->line, roost_deadletter_class(rec->err),
                 rec->diag->msg);
         return cli_dl_write(&s->dl, rec) < 0 ? CLI_EXIT_FAIL : 0;
     }
@@ -110,7 +110,8 @@ int cmd_normalize(int argc, char **argv)
     }
     struct norm_state s = { .control = control };
     roost_buf_init(&s.out, 256u << 20);
-    if (cli_dl_open(&s.dl, dl_path) < 0) {
+    if (roost_deadletter_open(&s.dl, dl_path) < 0) {
+        fprintf(stderr, "roost: cannot open dead-letter file %s\n", dl_path);
         roost_buf_fini(&s.out);
         return CLI_EXIT_FAIL;
     }
@@ -123,7 +124,7 @@ int cmd_normalize(int argc, char **argv)
             "%llu invalid\n",
             (unsigned long long)s.n_records, (unsigned long long)s.n_posts,
             (unsigned long long)s.n_ctls, (unsigned long long)s.dl.n_total);
-    if (cli_dl_close(&s.dl) < 0 && rc == 0) {
+    if (roost_deadletter_close(&s.dl) < 0 && rc == 0) {
         rc = CLI_EXIT_FAIL;
     }
     roost_buf_fini(&s.out);

@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "parse/frame.h"
+#include "store/deadletter.h"
 
 #define READ_CHUNK (1u << 20)
 
@@ -63,7 +64,9 @@ static int handle(struct reader *r, const char *file,
         out.diag = fdiag;
         return r->fn(r->arg, &out);
     }
-    if (r->opts->text_lines) {
+    if (r->opts->text_lines ||
+        (r->opts->format == ROOST_FMT_AUTO && rec->event.len == 0 &&
+         roost_is_text_record(rec->ptr, rec->len))) {
         int rc = roost_norm_text_line(&r->norm, rec->ptr, rec->len, rec->line);
         if (rc < 0) {
             out.status = CLI_REC_BAD;
@@ -74,8 +77,8 @@ static int handle(struct reader *r, const char *file,
     }
     int rc = roost_json_parse(&r->doc, rec->ptr, rec->len, &diag);
     if (rc == 0) {
-        rc = roost_norm_record(&r->norm, &r->doc, rec->ptr, rec->len,
-                               r->opts->format, &diag);
+        rc = roost_norm_event(&r->norm, rec->event, &r->doc, rec->ptr,
+                              rec->len, r->opts->format, &diag);
     } else {
         out.line = line_of(rec->ptr, diag.offset < rec->len ? diag.offset
                                                             : rec->len,
@@ -99,8 +102,8 @@ static int drain(struct reader *r, struct roost_frame *f, const char *file)
         memset(&rec, 0, sizeof(rec));
         memset(&diag, 0, sizeof(diag));
         int rc = roost_frame_next(f, &rec, &diag);
-        if (rc == ROOST_EAGAIN) {
-            return 0;
+        if (rc == ROOST_EAGAIN || rc == ROOST_ENOENT) {
+            return 0; /* needs more bytes, or the stream is done */
         }
         if (rc < 0 && diag.msg[0] == '\0') {
             roost_diag_set(&diag, rc, 0, "%s", roost_strerror(rc));
@@ -240,4 +243,17 @@ bool cli_opt_value(int argc, char **argv, int *i, const char *name,
     *i += 1;
     *val = argv[*i];
     return true;
+}
+
+int cli_dl_write(struct roost_deadletter *dl, const struct cli_rec *rec)
+{
+    struct roost_dl_rec d = {
+        .source = rec->file,
+        .line = rec->line,
+        .err = rec->err,
+        .reason = rec->diag->msg,
+        .raw = rec->raw,
+        .raw_len = rec->raw_len,
+    };
+    return roost_deadletter_write(dl, &d);
 }

@@ -16,6 +16,7 @@ struct verb {
     int (*run)(int argc, char **argv);
     const char *summary;
     const char *usage;
+    const char *const *usage_ref; /* usage text defined in the verb's file */
 };
 
 static const struct verb verbs[] = {
@@ -41,7 +42,7 @@ static const struct verb verbs[] = {
       "\n"
       "Bad records are reported on stderr as FILE:LINE: reason, counted,\n"
       "and skipped; a summary is printed to stderr at the end. Exit 0\n"
-      "unless a file cannot be read.\n" },
+      "unless a file cannot be read.\n", NULL },
     { "check", cmd_check, "validate records and summarize",
       "usage: roost check [--format F] [--max-record-bytes SIZE] [--quiet]\n"
       "                   [FILE...|-]\n"
@@ -53,21 +54,25 @@ static const struct verb verbs[] = {
       "otherwise, 2 on usage errors.\n"
       "\n"
       "--json-only checks that FILE is exactly one RFC 8259 JSON text and\n"
-      "nothing else (exit 0 valid, 1 invalid, 2 usage).\n" },
+      "nothing else (exit 0 valid, 1 invalid, 2 usage).\n", NULL },
     { "entities", cmd_entities, "extract hashtags, mentions, URLs, cashtags",
       "usage: roost entities --text STRING\n"
       "\n"
       "Prints {\"hashtags\":[{\"text\":..,\"indices\":[start,end]}],\n"
       "\"mentions\":[..],\"urls\":[..],\"cashtags\":[..]} following the\n"
       "twitter-text rules; text without its sigil, indices in Unicode\n"
-      "code points, end exclusive.\n" },
+      "code points, end exclusive.\n", NULL },
     { "top", cmd_top, "top hashtags, mentions, authors or words of files",
       "usage: roost top hashtags|mentions|authors|words [--limit N]\n"
       "                 [--format table|tsv] [--format-in F] [FILE...|-]\n"
       "\n"
       "Counts over every post (referenced posts excluded), keys compared\n"
       "case-insensitively, ties broken by key. The quick answer instead of\n"
-      "a jq | sort | uniq -c pipeline.\n" },
+      "a jq | sort | uniq -c pipeline.\n", NULL },
+    { "simulate", cmd_simulate, "a realistic synthetic firehose (stdout/TCP)",
+      NULL, &cmd_simulate_usage },
+    { "archive", cmd_archive, "inspect a raw archive: ls, cat, stats", NULL,
+      &cmd_archive_usage },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
@@ -92,7 +97,7 @@ int cli_help(const char *verb, FILE *out)
     }
     for (size_t i = 0; i < N_VERBS; i++) {
         if (strcmp(verbs[i].name, verb) == 0) {
-            fputs(verbs[i].usage, out);
+            fputs(verbs[i].usage ? verbs[i].usage : *verbs[i].usage_ref, out);
             return CLI_EXIT_OK;
         }
     }

@@ -48,13 +48,13 @@
 
 #include "parse/post_int.h"
 
-#define POST_NSID "app.bsky.feed.post"
-#define TAG_FEATURE "app.bsky.richtext.facet#tag"
+#define POST_NSID       "app.bsky.feed.post"
+#define TAG_FEATURE     "app.bsky.richtext.facet#tag"
 #define MENTION_FEATURE "app.bsky.richtext.facet#mention"
-#define LINK_FEATURE "app.bsky.richtext.facet#link"
-#define IMG_CDN "https://cdn.bsky.app/img/feed_fullsize/plain/"
+#define LINK_FEATURE    "app.bsky.richtext.facet#link"
+#define IMG_CDN         "https://cdn.bsky.app/img/feed_fullsize/plain/"
 
-/* ---- small helpers ---------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------- */
 
 static struct roost_str get_str(const struct roost_json_doc *d, uint32_t obj,
                                 const char *key)
@@ -68,8 +68,8 @@ static bool str_eq(struct roost_str s, const char *c)
 }
 
 /* Concatenate n_parts pieces into one arena string. */
-static struct roost_str cat(struct roost_norm *n,
-                            const struct roost_str *parts, size_t n_parts)
+static struct roost_str cat(struct roost_norm *n, const struct roost_str *parts,
+                            size_t n_parts)
 {
     size_t len = 0;
     for (size_t i = 0; i < n_parts; i++) {
@@ -95,8 +95,7 @@ static struct roost_str post_uri(struct roost_norm *n, struct roost_str did,
                                  struct roost_str rkey)
 {
     const struct roost_str parts[] = { ROOST_STR_LIT("at://"), did,
-                                       ROOST_STR_LIT("/" POST_NSID "/"),
-                                       rkey };
+                                       ROOST_STR_LIT("/" POST_NSID "/"), rkey };
     return cat(n, parts, 4);
 }
 
@@ -133,7 +132,7 @@ static int enomem(struct roost_diag *diag)
                           "jetstream: arena exhausted");
 }
 
-/* ---- facets ----------------------------------------------------------------- */
+/* ---- facets -------------------------------------------------------------- */
 
 /*
  * Byte -> code point conversion that walks forward from the last answer,
@@ -151,9 +150,8 @@ static uint32_t cp_at(struct cp_cursor *c, size_t b)
         c->b = 0;
         c->cp = 0;
     }
-    c->cp += roost__cp_offset(roost_str_make(c->text.ptr + c->b,
-                                             c->text.len - c->b),
-                              b - c->b);
+    c->cp += roost__cp_offset(
+        roost_str_make(c->text.ptr + c->b, c->text.len - c->b), b - c->b);
     c->b = b;
     return c->cp;
 }
@@ -291,8 +289,8 @@ static int add_record_tags(struct roost_norm *n, struct roost_post *p,
         if (tag.ptr == NULL || tag.len == 0 || has_tag(p, tag)) {
             continue;
         }
-        struct roost_entity *e = roost__norm_push(
-            n, (void **)&p->hashtags, &p->n_hashtags, sizeof(*e));
+        struct roost_entity *e = roost__norm_push(n, (void **)&p->hashtags,
+                                                  &p->n_hashtags, sizeof(*e));
         if (e == NULL) {
             return ROOST_ERR(ROOST_ENOMEM);
         }
@@ -302,7 +300,7 @@ static int add_record_tags(struct roost_norm *n, struct roost_post *p,
     return 0;
 }
 
-/* ---- embeds and references ------------------------------------------------- */
+/* ---- embeds and references ----------------------------------------------- */
 
 static int add_ref(struct roost_norm *n, struct roost_post *p,
                    enum roost_ref_type type, struct roost_str uri)
@@ -334,7 +332,8 @@ static int add_images(struct roost_norm *n, struct roost_post *p,
         }
         m->type = ROOST_STR_LIT("image");
         m->alt = roost__norm_str(n, d, roost_json_get(d, im, "alt"));
-        m->id = roost__norm_str(n, d, roost_json_path(d, im, "image.ref.$link"));
+        m->id =
+            roost__norm_str(n, d, roost_json_path(d, im, "image.ref.$link"));
         if (m->id.ptr != NULL) {
             const struct roost_str parts[] = { ROOST_STR_LIT(IMG_CDN), did,
                                                ROOST_STR_LIT("/"), m->id,
@@ -364,7 +363,8 @@ static int add_media_embed(struct roost_norm *n, struct roost_post *p,
         }
         m->type = ROOST_STR_LIT("video");
         m->alt = roost__norm_str(n, d, roost_json_get(d, emb, "alt"));
-        m->id = roost__norm_str(n, d, roost_json_path(d, emb, "video.ref.$link"));
+        m->id =
+            roost__norm_str(n, d, roost_json_path(d, emb, "video.ref.$link"));
         return 0;
     }
     if (str_eq(type, "app.bsky.embed.external")) {
@@ -434,7 +434,7 @@ static bool self_labeled(const struct roost_json_doc *d, uint32_t rec)
     return false;
 }
 
-/* ---- events ----------------------------------------------------------------- */
+/* ---- events -------------------------------------------------------------- */
 
 static int post_from_commit(struct roost_norm *n,
                             const struct roost_json_doc *d, uint32_t commit,
@@ -453,6 +453,7 @@ static int post_from_commit(struct roost_norm *n,
     }
     p->format = ROOST_FMT_JETSTREAM;
     p->platform = ROOST_PLATFORM_BLUESKY;
+    p->entities_delivered = true; /* facets / tags are authoritative */
     const struct roost_str url[] = { ROOST_STR_LIT("https://bsky.app/profile/"),
                                      did, ROOST_STR_LIT("/post/"), rkey };
     p->id = post_uri(n, did, rkey);

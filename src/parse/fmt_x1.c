@@ -178,7 +178,8 @@ static struct roost_post *post_at(struct x1 *x, uint32_t idx)
     return &x->n->posts[idx];
 }
 
-/* ---- entities ------------------------------------------------------------- */
+/* ---- entities -------------------------------------------------------------
+ */
 
 static void indices(const struct x1 *x, uint32_t ent, struct roost_entity *e)
 {
@@ -230,8 +231,11 @@ static void entity_list(struct x1 *x, uint32_t idx, uint32_t arr, int kind,
             return;
         }
         e->text = text;
-        e->expanded = kind == ROOST_ENT_MENTION ? id(x, i, k_exp, "id")
-                                                : str(x, i, k_exp);
+        if (kind == ROOST_ENT_MENTION) {
+            e->expanded = id(x, i, k_exp, "id");
+        } else if (k_exp != NULL) {
+            e->expanded = str(x, i, k_exp);
+        }
         indices(x, i, e);
     }
 }
@@ -247,8 +251,8 @@ static void media_list(struct x1 *x, uint32_t idx, uint32_t arr)
             continue;
         }
         struct roost_post *p = post_at(x, idx);
-        struct roost_media *m = roost__norm_push(x->n, (void **)&p->media,
-                                                 &p->n_media, sizeof(*m));
+        struct roost_media *m =
+            roost__norm_push(x->n, (void **)&p->media, &p->n_media, sizeof(*m));
         if (m == NULL) {
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
@@ -268,20 +272,21 @@ static void media_list(struct x1 *x, uint32_t idx, uint32_t arr)
 static void entities(struct x1 *x, uint32_t idx, uint32_t ent, uint32_t ext)
 {
     if (is_obj(x, ent)) {
-        entity_list(x, idx, get(x, ent, "hashtags"), ROOST_ENT_HASHTAG,
-                    "text", NULL);
+        entity_list(x, idx, get(x, ent, "hashtags"), ROOST_ENT_HASHTAG, "text",
+                    NULL);
         entity_list(x, idx, get(x, ent, "user_mentions"), ROOST_ENT_MENTION,
                     "screen_name", "id_str");
         entity_list(x, idx, get(x, ent, "urls"), ROOST_ENT_URL, "url",
                     "expanded_url");
-        entity_list(x, idx, get(x, ent, "symbols"), ROOST_ENT_CASHTAG,
-                    "text", NULL);
+        entity_list(x, idx, get(x, ent, "symbols"), ROOST_ENT_CASHTAG, "text",
+                    NULL);
     }
     uint32_t media = get(x, ext, "media");
     media_list(x, idx, is_arr(x, media) ? media : get(x, ent, "media"));
 }
 
-/* ---- geo ------------------------------------------------------------------ */
+/* ---- geo ------------------------------------------------------------------
+ */
 
 static bool point(const struct x1 *x, uint32_t arr, double *a, double *b)
 {
@@ -337,8 +342,8 @@ static void geo_v1(struct x1 *x, uint32_t idx, uint32_t o)
         g.place_type = str(x, pl, "place_type");
         g.country = str(x, pl, "country");
         g.country_code = str(x, pl, "country_code");
-        g.has_bbox = bbox(x, get(x, get(x, pl, "bounding_box"), "coordinates"),
-                          g.bbox);
+        g.has_bbox =
+            bbox(x, get(x, get(x, pl, "bounding_box"), "coordinates"), g.bbox);
     }
     if (g.has_point || is_obj(x, pl)) {
         struct roost_post *p = post_at(x, idx);
@@ -363,8 +368,8 @@ static void rules(struct x1 *x, uint32_t idx, uint32_t arr)
             continue;
         }
         struct roost_post *p = post_at(x, idx);
-        struct roost_str *s = roost__norm_push(x->n, (void **)&p->rules,
-                                               &p->n_rules, sizeof(*s));
+        struct roost_str *s =
+            roost__norm_push(x->n, (void **)&p->rules, &p->n_rules, sizeof(*s));
         if (s == NULL) {
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
@@ -381,8 +386,8 @@ static void add_ref(struct x1 *x, uint32_t idx, uint8_t type,
         return;
     }
     struct roost_post *p = post_at(x, idx);
-    struct roost_ref *r = roost__norm_push(x->n, (void **)&p->refs,
-                                           &p->n_refs, sizeof(*r));
+    struct roost_ref *r =
+        roost__norm_push(x->n, (void **)&p->refs, &p->n_refs, sizeof(*r));
     if (r == NULL) {
         x->rc = ROOST_ERR(ROOST_ENOMEM);
         return;
@@ -393,7 +398,8 @@ static void add_ref(struct x1 *x, uint32_t idx, uint8_t type,
     r->author_handle = handle;
 }
 
-/* ---- v1.1 statuses -------------------------------------------------------- */
+/* ---- v1.1 statuses --------------------------------------------------------
+ */
 
 static void author_v1(struct x1 *x, struct roost_author *a, uint32_t u)
 {
@@ -479,6 +485,10 @@ static int status(struct x1 *x, uint32_t o, bool referenced, int depth)
     }
     p = post_at(x, idx);
     p->text = unescape(x, text);
+    p->entities_delivered =
+        is_obj(x, is_obj(x, ext) && get(x, ext, "full_text") != ROOST_JSON_NONE
+                      ? get(x, ext, "entities")
+                      : get(x, o, "entities"));
 
     add_ref(x, idx, ROOST_REF_REPLY,
             id(x, o, "in_reply_to_status_id_str", "in_reply_to_status_id"),
@@ -495,8 +505,8 @@ static int status(struct x1 *x, uint32_t o, bool referenced, int depth)
      * the quote belongs to the retweeted status, not to the retweet. */
     uint32_t qt = get(x, o, "quoted_status");
     if (!is_obj(x, rt)) {
-        struct roost_str qid = id(x, o, "quoted_status_id_str",
-                                  "quoted_status_id");
+        struct roost_str qid =
+            id(x, o, "quoted_status_id_str", "quoted_status_id");
         uint32_t qu = get(x, qt, "user");
         if (qid.len == 0) {
             qid = id(x, qt, "id_str", "id");
@@ -519,7 +529,8 @@ static int status(struct x1 *x, uint32_t o, bool referenced, int depth)
     return rc == ROOST_EPARSE ? 0 : rc;
 }
 
-/* ---- Gnip Activity Streams ------------------------------------------------ */
+/* ---- Gnip Activity Streams ------------------------------------------------
+ */
 
 static void author_as(struct x1 *x, struct roost_author *a, uint32_t u)
 {
@@ -545,8 +556,8 @@ static void geo_as(struct x1 *x, uint32_t idx, uint32_t o)
     struct roost_geo g;
     memset(&g, 0, sizeof(g));
     /* Activity Streams geo is [lat, lon] like v1.1's geo. */
-    g.has_point = point(x, get(x, get(x, o, "geo"), "coordinates"), &g.lat,
-                        &g.lon);
+    g.has_point =
+        point(x, get(x, get(x, o, "geo"), "coordinates"), &g.lat, &g.lon);
     uint32_t loc = get(x, o, "location");
     if (is_obj(x, loc)) {
         struct roost_str link = str(x, loc, "link");
@@ -559,8 +570,7 @@ static void geo_as(struct x1 *x, uint32_t idx, uint32_t o)
         g.place_type = str(x, loc, "twitter_place_type");
         g.country = str(x, loc, "country_code"); /* Gnip: the country name */
         g.country_code = str(x, loc, "twitter_country_code");
-        g.has_bbox = bbox(x, get(x, get(x, loc, "geo"), "coordinates"),
-                          g.bbox);
+        g.has_bbox = bbox(x, get(x, get(x, loc, "geo"), "coordinates"), g.bbox);
     }
     if (g.has_point || is_obj(x, loc)) {
         struct roost_post *p = post_at(x, idx);
@@ -597,14 +607,14 @@ static int activity(struct x1 *x, uint32_t o, bool referenced, int depth)
     p->url = permalink(x, p->author.handle, p->id);
 
     uint32_t lo = get(x, o, "long_object");
-    uint32_t src = is_obj(x, lo) && get(x, lo, "body") != ROOST_JSON_NONE
-                       ? lo
-                       : o;
+    uint32_t src =
+        is_obj(x, lo) && get(x, lo, "body") != ROOST_JSON_NONE ? lo : o;
     struct roost_str text = str(x, src, "body");
     entities(x, idx, get(x, src, "twitter_entities"),
              get(x, src, "twitter_extended_entities"));
     p = post_at(x, idx);
     p->text = unescape(x, text);
+    p->entities_delivered = is_obj(x, get(x, src, "twitter_entities"));
 
     struct roost_str reply = str(x, get(x, o, "inReplyTo"), "link");
     if (reply.len > 0) {
@@ -639,7 +649,8 @@ static int activity(struct x1 *x, uint32_t o, bool referenced, int depth)
     return rc == ROOST_EPARSE ? 0 : rc;
 }
 
-/* ---- control messages ----------------------------------------------------- */
+/* ---- control messages -----------------------------------------------------
+ */
 
 static struct roost_ctl *ctl(struct x1 *x, enum roost_ctl_kind kind)
 {
@@ -820,7 +831,8 @@ static int control(struct x1 *x, uint32_t o)
     return 0;
 }
 
-/* ---- entry ---------------------------------------------------------------- */
+/* ---- entry ----------------------------------------------------------------
+ */
 
 static int record(struct x1 *x, uint32_t o)
 {
@@ -836,11 +848,11 @@ static int record(struct x1 *x, uint32_t o)
     if (is_arr(x, st)) {
         for (uint32_t i = st + 1; i < x->d->toks[st].next;
              i = roost_json_next_sibling(x->d, i)) {
-            int rc = is_obj(x, i) ? status(x, i, false, 0)
-                                  : roost_diag_set(x->diag,
-                                                   ROOST_ERR(ROOST_EPARSE), 0,
-                                                   "v1 search status is not "
-                                                   "an object");
+            int rc = is_obj(x, i)
+                         ? status(x, i, false, 0)
+                         : roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
+                                          "v1 search status is not "
+                                          "an object");
             if (rc < 0) {
                 return rc;
             }
@@ -868,7 +880,11 @@ int roost__fmt_x1(struct roost_norm *n, const struct roost_json_doc *d,
                   uint32_t root, struct roost_diag *diag)
 {
     struct x1 x = {
-        .n = n, .d = d, .diag = diag, .first_post = n->n_posts, .rc = 0,
+        .n = n,
+        .d = d,
+        .diag = diag,
+        .first_post = n->n_posts,
+        .rc = 0,
     };
     return record(&x, root);
 }

@@ -130,7 +130,8 @@ static int64_t count_of(const struct x2 *x, uint32_t o, const char *k)
     return roost__norm_count(x->d, o, k);
 }
 
-/* ---- expansions ----------------------------------------------------------- */
+/* ---- expansions -----------------------------------------------------------
+ */
 
 static void author(struct x2 *x, struct roost_author *a, struct roost_str aid)
 {
@@ -233,8 +234,8 @@ static void media(struct x2 *x, uint32_t idx, uint32_t keys)
         struct roost_str mk = roost_json_str(x->d, i);
         uint32_t m = find(x, x->media, "media_key", mk);
         struct roost_post *p = post_at(x, idx);
-        struct roost_media *e = roost__norm_push(x->n, (void **)&p->media,
-                                                 &p->n_media, sizeof(*e));
+        struct roost_media *e =
+            roost__norm_push(x->n, (void **)&p->media, &p->n_media, sizeof(*e));
         if (e == NULL) {
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
@@ -273,10 +274,9 @@ static void geo(struct x2 *x, uint32_t idx, uint32_t g)
         out.country = str(x, pl, "country");
         out.country_code = str(x, pl, "country_code");
         uint32_t bb = get(x, get(x, pl, "geo"), "bbox");
-        out.has_bbox = num(x, bb, 0, &out.bbox[0]) &&
-                       num(x, bb, 1, &out.bbox[1]) &&
-                       num(x, bb, 2, &out.bbox[2]) &&
-                       num(x, bb, 3, &out.bbox[3]);
+        out.has_bbox =
+            num(x, bb, 0, &out.bbox[0]) && num(x, bb, 1, &out.bbox[1]) &&
+            num(x, bb, 2, &out.bbox[2]) && num(x, bb, 3, &out.bbox[3]);
     }
     if (out.has_point || out.place_id.len > 0) {
         struct roost_post *p = post_at(x, idx);
@@ -320,8 +320,8 @@ static void refs(struct x2 *x, uint32_t idx, uint32_t t)
             handle = str(x, u, "username");
         }
         struct roost_post *p = post_at(x, idx);
-        struct roost_ref *r = roost__norm_push(x->n, (void **)&p->refs,
-                                               &p->n_refs, sizeof(*r));
+        struct roost_ref *r =
+            roost__norm_push(x->n, (void **)&p->refs, &p->n_refs, sizeof(*r));
         if (r == NULL) {
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
@@ -338,8 +338,7 @@ static void rules(struct x2 *x, uint32_t idx)
     if (!is_arr(x, x->rules)) {
         return;
     }
-    for (uint32_t i = x->rules + 1; i < x->d->toks[x->rules].next &&
-                                    x->rc == 0;
+    for (uint32_t i = x->rules + 1; i < x->d->toks[x->rules].next && x->rc == 0;
          i = roost_json_next_sibling(x->d, i)) {
         struct roost_str r = str(x, i, "tag");
         if (r.len == 0) {
@@ -349,8 +348,8 @@ static void rules(struct x2 *x, uint32_t idx)
             continue;
         }
         struct roost_post *p = post_at(x, idx);
-        struct roost_str *s = roost__norm_push(x->n, (void **)&p->rules,
-                                               &p->n_rules, sizeof(*s));
+        struct roost_str *s =
+            roost__norm_push(x->n, (void **)&p->rules, &p->n_rules, sizeof(*s));
         if (s == NULL) {
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
@@ -375,7 +374,8 @@ static struct roost_str permalink(struct x2 *x, struct roost_str handle,
     return s;
 }
 
-/* ---- tweets ------------------------------------------------------------------ */
+/* ---- tweets
+ * ------------------------------------------------------------------ */
 
 static bool is_tweet(const struct x2 *x, uint32_t t)
 {
@@ -415,9 +415,8 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
 
     /* A long post's note_tweet holds the full text and its entities. */
     uint32_t note = get(x, t, "note_tweet");
-    uint32_t src = is_obj(x, note) &&
-                           roost_json_is(x->d, get(x, note, "text"),
-                                         ROOST_JSON_STRING)
+    uint32_t src = is_obj(x, note) && roost_json_is(x->d, get(x, note, "text"),
+                                                    ROOST_JSON_STRING)
                        ? note
                        : t;
     struct roost_str text = str(x, src, "text");
@@ -427,6 +426,8 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
     }
     p = post_at(x, idx);
     p->text = unescape(x, text);
+    p->entities_delivered = is_obj(x, get(x, src, "entities")) ||
+                            is_obj(x, get(x, t, "entities"));
 
     media(x, idx, get(x, get(x, t, "attachments"), "media_keys"));
     geo(x, idx, get(x, t, "geo"));
@@ -461,7 +462,8 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
     return 0;
 }
 
-/* ---- errors ----------------------------------------------------------------- */
+/* ---- errors -----------------------------------------------------------------
+ */
 
 static int errors(struct x2 *x, uint32_t root, uint32_t arr)
 {
@@ -469,7 +471,8 @@ static int errors(struct x2 *x, uint32_t root, uint32_t arr)
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
          i = roost_json_next_sibling(x->d, i)) {
         struct roost_str title = str(x, i, "title");
-        struct roost_str type = roost_json_str(x->d, get(x, i, "resource_type"));
+        struct roost_str type =
+            roost_json_str(x->d, get(x, i, "resource_type"));
         bool disc = roost_str_eq_cstr(title, "operational-disconnect") ||
                     roost_str_eq_cstr(title, "ConnectionException");
         struct roost_ctl *c = roost__norm_add_ctl(x->n);
@@ -492,7 +495,8 @@ static int errors(struct x2 *x, uint32_t root, uint32_t arr)
     return x->rc;
 }
 
-/* ---- entry ---------------------------------------------------------------- */
+/* ---- entry ----------------------------------------------------------------
+ */
 
 int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
                   uint32_t root, struct roost_diag *diag)

@@ -43,16 +43,28 @@ struct named_ref {
 
 /* Each expansion is shorter than "&name;" (see the length invariant). */
 static const struct named_ref named_refs[] = {
-    { "amp", "&" },         { "lt", "<" },          { "gt", ">" },
-    { "quot", "\"" },       { "apos", "'" },        { "nbsp", "\xC2\xA0" },
-    { "hellip", "\xE2\x80\xA6" }, { "mdash", "\xE2\x80\x94" },
-    { "ndash", "\xE2\x80\x93" },  { "lsquo", "\xE2\x80\x98" },
-    { "rsquo", "\xE2\x80\x99" },  { "ldquo", "\xE2\x80\x9C" },
-    { "rdquo", "\xE2\x80\x9D" },  { "laquo", "\xC2\xAB" },
-    { "raquo", "\xC2\xBB" },      { "copy", "\xC2\xA9" },
-    { "reg", "\xC2\xAE" },        { "trade", "\xE2\x84\xA2" },
-    { "middot", "\xC2\xB7" },     { "bull", "\xE2\x80\xA2" },
-    { "euro", "\xE2\x82\xAC" },   { "deg", "\xC2\xB0" },
+    { "amp", "&" },
+    { "lt", "<" },
+    { "gt", ">" },
+    { "quot", "\"" },
+    { "apos", "'" },
+    { "nbsp", "\xC2\xA0" },
+    { "hellip", "\xE2\x80\xA6" },
+    { "mdash", "\xE2\x80\x94" },
+    { "ndash", "\xE2\x80\x93" },
+    { "lsquo", "\xE2\x80\x98" },
+    { "rsquo", "\xE2\x80\x99" },
+    { "ldquo", "\xE2\x80\x9C" },
+    { "rdquo", "\xE2\x80\x9D" },
+    { "laquo", "\xC2\xAB" },
+    { "raquo", "\xC2\xBB" },
+    { "copy", "\xC2\xA9" },
+    { "reg", "\xC2\xAE" },
+    { "trade", "\xE2\x84\xA2" },
+    { "middot", "\xC2\xB7" },
+    { "bull", "\xE2\x80\xA2" },
+    { "euro", "\xE2\x82\xAC" },
+    { "deg", "\xC2\xB0" },
     { "times", "\xC3\x97" },
 };
 
@@ -87,8 +99,7 @@ static int hex_val(char c)
  * its UTF-8 to out and return the bytes consumed (always more than the
  * bytes written); return 0 when it is not a reference we decode.
  */
-static size_t decode_ref(const char *p, size_t len, char *out,
-                         size_t *out_len)
+static size_t decode_ref(const char *p, size_t len, char *out, size_t *out_len)
 {
     if (len < 4) {
         return 0; /* "&lt;" is the shortest */
@@ -180,7 +191,7 @@ struct roost_str roost__html_unescape(struct roost_norm *n, struct roost_str s)
     return roost_str_make(out, o);
 }
 
-/* ---- HTML to text ----------------------------------------------------------- */
+/* ---- HTML to text -------------------------------------------------------- */
 
 enum brk {
     BRK_NONE = 0,
@@ -334,9 +345,8 @@ struct roost_str roost__html_to_text(struct roost_norm *n, struct roost_str s)
         }
         size_t name_at = i + 1 + (closing ? 1 : 0);
         size_t name_len = 0;
-        while (name_at + name_len < end &&
-               (is_alpha(p[name_at + name_len]) ||
-                is_digit(p[name_at + name_len]))) {
+        while (name_at + name_len < end && (is_alpha(p[name_at + name_len]) ||
+                                            is_digit(p[name_at + name_len]))) {
             name_len++;
         }
         if (name_is(p + name_at, name_len, "br")) {

@@ -258,6 +258,9 @@ static int fail(struct perr *e, int rc, const char *at, const char *msg)
  * holds in_len bytes, so no write can overflow it and, once sized, it is
  * never reallocated within the parse.
  */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif /* __GNUC__ */
 static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
                     const char *s, const char *p, const char *end,
                     const char **endp, struct roost_json_tok *t,
@@ -330,10 +333,36 @@ static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
             w += n;
             p += n;
         }
-        const char *q = skip_plain(p, end);
-        memcpy(w, p, (size_t)(q - p));
-        w += q - p;
-        p = q;
+        /* Copy the plain run after the escape. Vector stores may write
+         * up to 15 bytes past the run: safe, as w - scratch <= p - buf
+         * always holds (output never outpaces input) and p + 16 <= end. */
+#if defined(__SSE2__) && defined(__GNUC__)
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i bslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)w, v);
+            __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                  _mm_cmpeq_epi8(v, bslash)),
+                                     _mm_cmplt_epi8(v, space));
+            unsigned bits = (unsigned)_mm_movemask_epi8(m);
+            if (bits != 0) {
+                unsigned k = (unsigned)__builtin_ctz(bits);
+                p += k;
+                w += k;
+                goto special;
+            }
+            p += 16;
+            w += 16;
+        }
+#endif /* __SSE2__ && __GNUC__ */
+        while (p < end && !str_stop[(unsigned char)*p]) {
+            *w++ = *p++;
+        }
+#if defined(__SSE2__) && defined(__GNUC__)
+    special:
+#endif /* __SSE2__ && __GNUC__ */
         if (p == end) {
             return fail(e, ROOST_ERR(ROOST_EPARSE), p, "unterminated string");
         }
@@ -352,6 +381,9 @@ static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
  * scan_string - parse the string whose opening quote is at p[-1] into t;
  * *endp gets the byte after the closing quote.
  */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif /* __GNUC__ */
 static inline int scan_string(struct roost_json_doc *d, size_t in_len,
                               size_t *used, const char *p, const char *end,
                               const char **endp, struct roost_json_tok *t,

@@ -187,6 +187,9 @@ uint32_t roost__cp_offset(struct roost_str s, size_t b)
 int roost__norm_extract(struct roost_norm *n, struct roost_post *p,
                         unsigned kinds)
 {
+    if (p->entities_delivered) {
+        return 0; /* the platform's own entities are authoritative */
+    }
     if (p->n_hashtags > 0) {
         kinds &= ~(unsigned)ROOST_ENT_HASHTAG;
     }
@@ -276,6 +279,12 @@ static enum roost_format detect_object(const struct roost_json_doc *d,
     if (has(d, o, "event") && has(d, o, "payload")) {
         return ROOST_FMT_MASTODON;
     }
+    /* Mastodon notifications and thread contexts carry statuses too. */
+    if ((has(d, o, "type") && has(d, o, "account") &&
+         has(d, o, "created_at")) ||
+        (has(d, o, "ancestors") && has(d, o, "descendants"))) {
+        return ROOST_FMT_MASTODON;
+    }
     /* Gnip Activity Streams, mapped by fmt_x1.c (added by the fmt_x1 owner):
      * {"verb": "post"|"share", "actor": {...}, "body": ...} */
     if (has(d, o, "verb") && has(d, o, "actor")) {
@@ -285,7 +294,12 @@ static enum roost_format detect_object(const struct roost_json_doc *d,
     if (has(d, o, "id_str") || has(d, o, "user") || has(d, o, "delete") ||
         has(d, o, "limit") || has(d, o, "scrub_geo") ||
         has(d, o, "disconnect") || has(d, o, "warning") ||
-        has(d, o, "status_withheld") || has(d, o, "user_withheld")) {
+        has(d, o, "status_withheld") || has(d, o, "user_withheld") ||
+        /* user and site stream messages */
+        has(d, o, "friends") || has(d, o, "friends_str") ||
+        has(d, o, "direct_message") || has(d, o, "for_user") ||
+        (has(d, o, "event") && has(d, o, "source") && has(d, o, "target")) ||
+        has(d, o, "control")) {
         return ROOST_FMT_X1;
     }
     uint32_t st = roost_json_get(d, o, "statuses");
@@ -369,6 +383,44 @@ int roost_norm_record(struct roost_norm *n, const struct roost_json_doc *d,
         n->n_ctls = n_ctls;
     }
     return rc;
+}
+
+int roost_norm_event(struct roost_norm *n, struct roost_str event,
+                     const struct roost_json_doc *d, const char *raw,
+                     size_t raw_len, enum roost_format fmt,
+                     struct roost_diag *diag)
+{
+    if (event.len == 0) {
+        return roost_norm_record(n, d, raw, raw_len, fmt, diag);
+    }
+    uint32_t n_posts = n->n_posts, n_ctls = n->n_ctls;
+    n->in_lo = raw;
+    n->in_hi = raw + raw_len;
+    int rc = roost__mastodon_event(n, event, d, 0, 0, diag);
+    if (rc == 0 && n->extract_missing) {
+        for (uint32_t i = n_posts; i < n->n_posts && rc == 0; i++) {
+            rc = roost__norm_extract(n, &n->posts[i], ROOST_ENT_ALL);
+        }
+    }
+    if (rc < 0) {
+        n->n_posts = n_posts;
+        n->n_ctls = n_ctls;
+    }
+    return rc;
+}
+
+bool roost_is_text_record(const char *p, size_t len)
+{
+    if (len == 0 || p[0] == '{' || p[0] == '[' || p[0] == '"') {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 && c != '\t') {
+            return false;
+        }
+    }
+    return roost_utf8_valid(p, len);
 }
 
 int roost_norm_text_line(struct roost_norm *n, const char *line, size_t len,

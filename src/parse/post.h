@@ -113,6 +113,8 @@ struct roost_post {
     bool truncated;   /* the payload itself said text is truncated */
     bool sensitive;
     bool has_geo;
+    bool entities_delivered; /* the payload carried its own entities: they
+                                are authoritative; none are extracted */
     struct roost_str id;    /* as a string, always (id_str, never rounded) */
     int64_t created_at_ms;  /* UTC epoch ms; 0 when absent */
     struct roost_str lang;  /* BCP 47 / ISO 639-1 as delivered */
@@ -205,6 +207,25 @@ enum roost_format roost_format_detect(const struct roost_json_doc *d);
 int roost_norm_record(struct roost_norm *n, const struct roost_json_doc *d,
                       const char *raw, size_t raw_len, enum roost_format fmt,
                       struct roost_diag *diag);
+
+/*
+ * roost_norm_event - normalize the data of one Server-Sent Event (the
+ * Mastodon streaming API): "update" and "status.update" carry a status,
+ * "delete" carries a post id; any other event becomes a ROOST_CTL_OTHER
+ * control event whose code is the event name. An empty event name means
+ * a plain record (roost_norm_record).
+ */
+int roost_norm_event(struct roost_norm *n, struct roost_str event,
+                     const struct roost_json_doc *d, const char *raw,
+                     size_t raw_len, enum roost_format fmt,
+                     struct roost_diag *diag);
+
+/*
+ * roost_is_text_record - whether a record that is not JSON should be read
+ * as a plain-text post (socket word counts): it does not start with '{',
+ * '[' or '"', and it is valid UTF-8 without control characters but tab.
+ */
+bool roost_is_text_record(const char *p, size_t len);
 
 /* roost_norm_text_line - a plain text line becomes a text-only post. */
 int roost_norm_text_line(struct roost_norm *n, const char *line, size_t len,

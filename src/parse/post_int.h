@@ -25,6 +25,13 @@ int roost__fmt_jetstream(struct roost_norm *n, const struct roost_json_doc *d,
 int roost__fmt_mastodon(struct roost_norm *n, const struct roost_json_doc *d,
                         uint32_t root, struct roost_diag *diag);
 
+/* roost__mastodon_event - one Mastodon streaming event named ev whose
+ * payload is token `payload` of d (an object, a JSON string holding one,
+ * or a post id for "delete"). */
+int roost__mastodon_event(struct roost_norm *n, struct roost_str ev,
+                          const struct roost_json_doc *d, uint32_t payload,
+                          int64_t ts_ms, struct roost_diag *diag);
+
 /* roost__norm_add_post - a new zeroed post (counts ROOST_UNKNOWN_COUNT). */
 struct roost_post *roost__norm_add_post(struct roost_norm *n);
 /* roost__norm_add_ctl - a new zeroed control event. */

@@ -111,8 +111,9 @@ static bool offset(struct cur *c, bool allow_z, int *minutes)
 static int finish(int64_t y, int mo, int d, int h, int mi, int s, int ms,
                   int off_min, int64_t *out)
 {
-    if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > month_days(y, (unsigned)mo) ||
-        h > 23 || mi > 59 || s > 60) {
+    if (mo < 1 || mo > 12 || d < 1 ||
+        (unsigned)d > month_days(y, (unsigned)mo) || h > 23 || mi > 59 ||
+        s > 60) {
         return ROOST_ERR(ROOST_EPARSE);
     }
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
@@ -195,8 +196,8 @@ int roost_time_parse(const char *s, size_t len, int64_t *ms)
     }
     struct cur c = { s, s + len };
     int64_t v;
-    int rc = s[0] >= '0' && s[0] <= '9' ? parse_iso(&c, &v)
-                                         : parse_twitter(&c, &v);
+    int rc =
+        s[0] >= '0' && s[0] <= '9' ? parse_iso(&c, &v) : parse_twitter(&c, &v);
     if (rc < 0) {
         return rc;
     }
@@ -214,8 +215,11 @@ void roost_time_format(int64_t ms, char out[32])
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
-    int64_t secs = rem / 1000;
-    snprintf(out, 32, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", (long long)y,
-             m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
-             (int)(secs % 60), (int)(rem % 1000));
+    int secs = (int)(rem / 1000);
+    /* ISO 8601 has four-digit years; the modulos bound every field so the
+     * 24 characters always fit (and tell the compiler so). */
+    int yy = y < 0 ? 0 : y > 9999 ? 9999 : (int)y;
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", yy % 10000,
+             (int)(m % 100), (int)(d % 100), secs / 3600 % 100,
+             secs / 60 % 60, secs % 60, (int)(rem % 1000));
 }

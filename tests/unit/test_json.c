@@ -398,8 +398,11 @@ static char *read_all(const char *path, size_t *len)
     size_t cap = 4096;
     size_t n = 0;
     char *buf = malloc(cap);
-    size_t got;
-    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+    while (buf != NULL) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        if (got == 0) {
+            break;
+        }
         n += got;
         if (n == cap) {
             cap *= 2;
@@ -431,8 +434,11 @@ static void test_jsontestsuite(void)
     int y_n = 0, y_ok = 0, n_n = 0, n_ok = 0, i_acc = 0, i_rej = 0;
     struct roost_json_doc d;
     roost_json_doc_init(&d, 0, 0);
-    struct dirent *ent;
-    while ((ent = readdir(dp)) != NULL) {
+    for (;;) {
+        struct dirent *ent = readdir(dp);
+        if (ent == NULL) {
+            break;
+        }
         const char *name = ent->d_name;
         if (name[0] == '.' || strlen(name) < 3 || name[1] != '_') {
             continue;

@@ -2,15 +2,15 @@
  *
  * deadletter.c - bad records to a dead-letter file, one JSON line each.
  *
- * A line is {"file":..,"line":..,"error":..,"reason":..,"raw":..} where raw
- * holds the record's bytes as a JSON string when they are valid UTF-8, or
- * "raw_b64" (base64) when they are not, so nothing is lost or mangled.
- * Counts are kept per error class for the summary.
+ * The line is built in a bounded buffer and written with one fwrite, so a
+ * reader never sees half a line from us; sync() is the durability point
+ * used by checkpoints.
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "cli/deadletter.h"
+#include "store/deadletter.h"
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -41,7 +41,7 @@ static int add_b64(struct roost_buf *b, const unsigned char *p, size_t len)
     return roost_buf_addc(b, '"');
 }
 
-int cli_dl_open(struct cli_dl *dl, const char *path)
+int roost_deadletter_open(struct roost_deadletter *dl, const char *path)
 {
     memset(dl, 0, sizeof(*dl));
     roost_buf_init(&dl->line, 64u << 20);
@@ -50,14 +50,12 @@ int cli_dl_open(struct cli_dl *dl, const char *path)
     }
     dl->f = fopen(path, "a");
     if (dl->f == NULL) {
-        fprintf(stderr, "roost: cannot open dead-letter file %s: %s\n", path,
-                strerror(errno));
         return ROOST_ERR(ROOST_EIO);
     }
     return 0;
 }
 
-const char *cli_dl_class(int err)
+const char *roost_deadletter_class(int err)
 {
     switch (err) {
     case ROOST_EPARSE:
@@ -73,7 +71,8 @@ const char *cli_dl_class(int err)
     }
 }
 
-int cli_dl_write(struct cli_dl *dl, const struct cli_rec *rec)
+int roost_deadletter_write(struct roost_deadletter *dl,
+                           const struct roost_dl_rec *rec)
 {
     dl->n_total++;
     switch (rec->err) {
@@ -95,11 +94,17 @@ int cli_dl_write(struct cli_dl *dl, const struct cli_rec *rec)
     }
     struct roost_buf *b = &dl->line;
     roost_buf_reset(b);
-    roost_buf_adds(b, "{\"file\":");
-    roost_buf_add_json_str(b, rec->file, strlen(rec->file));
-    roost_buf_printf(b, ",\"line\":%llu,\"error\":\"%s\",\"reason\":",
-                     (unsigned long long)rec->line, cli_dl_class(rec->err));
-    roost_buf_add_json_str(b, rec->diag->msg, strlen(rec->diag->msg));
+    const char *src = rec->source ? rec->source : "";
+    const char *why = rec->reason ? rec->reason : "";
+    roost_buf_adds(b, "{\"source\":");
+    roost_buf_add_json_str(b, src, strlen(src));
+    roost_buf_printf(b, ",\"line\":%llu,\"position\":",
+                     (unsigned long long)rec->line);
+    roost_buf_add_json_str(b, rec->position.ptr ? rec->position.ptr : "",
+                           rec->position.len);
+    roost_buf_printf(b, ",\"error\":\"%s\",\"reason\":",
+                     roost_deadletter_class(rec->err));
+    roost_buf_add_json_str(b, why, strlen(why));
     if (roost_utf8_valid(rec->raw, rec->raw_len)) {
         roost_buf_adds(b, ",\"raw\":");
         roost_buf_add_json_str(b, rec->raw, rec->raw_len);
@@ -117,7 +122,28 @@ int cli_dl_write(struct cli_dl *dl, const struct cli_rec *rec)
     return 0;
 }
 
-int cli_dl_close(struct cli_dl *dl)
+int roost_deadletter_sync(struct roost_deadletter *dl, uint64_t *size)
+{
+    if (size != NULL) {
+        *size = 0;
+    }
+    if (dl->f == NULL) {
+        return 0;
+    }
+    if (fflush(dl->f) != 0 || fsync(fileno(dl->f)) != 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    long pos = ftell(dl->f);
+    if (pos < 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    if (size != NULL) {
+        *size = (uint64_t)pos;
+    }
+    return 0;
+}
+
+int roost_deadletter_close(struct roost_deadletter *dl)
 {
     int rc = 0;
     if (dl->f != NULL && fclose(dl->f) != 0) {

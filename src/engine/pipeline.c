@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * pipeline.c - sources -> queue -> archive -> normalize -> outputs.
+ *
+ * The story of one batch is in pipeline.h. The subtle part is recovery.
+ * The checkpoint (<archive>/pipeline.ckpt, replaced atomically by rename)
+ * says: the first N archived records are fully processed, and the output
+ * and dead-letter files were then L1 and L2 bytes long. Anything after
+ * that in the outputs is cut away at start, and the archived records from
+ * N on are processed again from the archive, in archive order. Since the
+ * archive flush happens before any output is written, every record is
+ * either (a) not archived: its source will send it again, because it
+ * resumes after its last archived position, or (b) archived: processed
+ * exactly once, live or at recovery.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/batch.h"
+#include "core/buf.h"
+#include "core/mem.h"
+#include "engine/pipeline.h"
+#include "store/archive.h"
+#include "store/deadletter.h"
+
+#define MAX_SOURCES 64
+#define OUT_MAX_BYTES (256u << 20)
+
+struct roost_pipeline {
+    struct roost_pipeline_cfg cfg;
+    struct roost_source *srcs[MAX_SOURCES];
+    uint32_t n_srcs;
+    struct roost_queue *queue;
+    struct roost_archive *archive;
+    struct roost_deadletter dl;
+    int out_fd;         /* -1: no output */
+    bool out_is_stdout;
+    struct roost_buf out;
+    struct roost_json_doc doc;
+    struct roost_norm norm;
+    struct roost_pipeline_stats st;
+    uint64_t n_done;    /* archived records fully processed */
+    uint64_t out_bytes; /* output file length at n_done */
+    atomic_int stop;
+    char ckpt_path[4096];
+    int64_t last_progress_ms;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- checkpoint ---------------------------------------------------------- */
+
+struct ckpt {
+    uint64_t n_done;
+    uint64_t out_bytes;
+    uint64_t dl_bytes;
+};
+
+static int ckpt_read(const char *path, struct ckpt *c)
+{
+    memset(c, 0, sizeof(*c));
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return errno == ENOENT ? 0 : ROOST_ERR(ROOST_EIO);
+    }
+    unsigned long long a = 0, b = 0, d = 0;
+    int n = fscanf(f, "roost-checkpoint 1 records %llu out %llu dead %llu",
+                   &a, &b, &d);
+    fclose(f);
+    if (n != 3) {
+        return ROOST_ERR(ROOST_EPARSE);
+    }
+    c->n_done = a;
+    c->out_bytes = b;
+    c->dl_bytes = d;
+    return 0;
+}
+
+static int ckpt_write(const char *path, const struct ckpt *c)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    char line[160];
+    int n = snprintf(line, sizeof(line),
+                     "roost-checkpoint 1 records %llu out %llu dead %llu\n",
+                     (unsigned long long)c->n_done,
+                     (unsigned long long)c->out_bytes,
+                     (unsigned long long)c->dl_bytes);
+    bool ok = write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    return 0;
+}
+
+/* ---- one record ------------------------------------------------------------- */
+
+static const char *framing_reason(int err)
+{
+    switch (err) {
+    case ROOST_ELIMIT:
+        return "record longer than the maximum record size";
+    case ROOST_EPARSE:
+        return "broken or truncated record";
+    case ROOST_EUTF8:
+        return "invalid utf-8";
+    default:
+        return roost_strerror(err);
+    }
+}
+
+static int dead(struct roost_pipeline *p, const char *source, uint64_t line,
+                struct roost_str pos, int err, const char *reason,
+                const char *raw, size_t len)
+{
+    struct roost_dl_rec d = {
+        .source = source,
+        .line = line,
+        .position = pos,
+        .err = err,
+        .reason = reason,
+        .raw = raw,
+        .raw_len = len,
+    };
+    p->st.n_dead++;
+    switch (err) {
+    case ROOST_EPARSE:
+        p->st.n_dead_parse++;
+        break;
+    case ROOST_EUTF8:
+        p->st.n_dead_utf8++;
+        break;
+    case ROOST_ELIMIT:
+        p->st.n_dead_limit++;
+        break;
+    default:
+        p->st.n_dead_other++;
+        break;
+    }
+    return roost_deadletter_write(&p->dl, &d);
+}
+
+static int process(struct roost_pipeline *p, const char *source,
+                   uint64_t line, struct roost_str pos, int err,
+                   const char *raw, size_t len)
+{
+    p->st.n_records++;
+    p->st.n_bytes += len;
+    if (err != 0) {
+        return dead(p, source, line, pos, err, framing_reason(err), raw, len);
+    }
+    struct roost_diag diag;
+    memset(&diag, 0, sizeof(diag));
+    roost_norm_reset(&p->norm);
+    int rc;
+    if (p->cfg.format == ROOST_FMT_TEXT ||
+        (p->cfg.format == ROOST_FMT_AUTO && roost_is_text_record(raw, len))) {
+        rc = roost_norm_text_line(&p->norm, raw, len, line);
+    } else {
+        rc = roost_json_parse(&p->doc, raw, len, &diag);
+        if (rc == 0) {
+            rc = roost_norm_record(&p->norm, &p->doc, raw, len,
+                                   p->cfg.format, &diag);
+        }
+    }
+    if (rc < 0) {
+        if (diag.msg[0] == '\0') {
+            roost_diag_set(&diag, rc, 0, "%s", roost_strerror(rc));
+        }
+        return dead(p, source, line, pos, rc, diag.msg, raw, len);
+    }
+    p->st.n_posts += p->norm.n_posts;
+    p->st.n_ctls += p->norm.n_ctls;
+    if (p->out_fd < 0) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < p->norm.n_posts; i++) {
+        rc = roost_post_write_json(&p->norm.posts[i], &p->out);
+        if (rc == 0) {
+            rc = roost_buf_addc(&p->out, '\n');
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (uint32_t i = 0; p->cfg.out_control && i < p->norm.n_ctls; i++) {
+        rc = roost_ctl_write_json(&p->norm.ctls[i], &p->out);
+        if (rc == 0) {
+            rc = roost_buf_addc(&p->out, '\n');
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Write the output buffer, make outputs durable, advance the checkpoint. */
+static int commit(struct roost_pipeline *p, uint64_t n_done)
+{
+    size_t off = 0;
+    while (off < p->out.len) {
+        ssize_t w = write(p->out_fd, p->out.ptr + off, p->out.len - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w < 0) {
+            return ROOST_ERR(ROOST_EIO);
+        }
+        off += (size_t)w;
+    }
+    p->out_bytes += p->out.len;
+    roost_buf_reset(&p->out);
+    p->n_done = n_done;
+    if (p->archive == NULL) {
+        return 0;
+    }
+    struct ckpt c = { .n_done = n_done, .out_bytes = p->out_bytes };
+    if (p->out_fd >= 0 && !p->out_is_stdout && fsync(p->out_fd) != 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    int rc = roost_deadletter_sync(&p->dl, &c.dl_bytes);
+    if (rc < 0) {
+        return rc;
+    }
+    return ckpt_write(p->ckpt_path, &c);
+}
+
+/* ---- recovery ------------------------------------------------------------------ */
+
+static int cut_file(const char *path, uint64_t len)
+{
+    struct stat st;
+    if (path == NULL || strcmp(path, "-") == 0 || stat(path, &st) != 0) {
+        return 0;
+    }
+    if ((uint64_t)st.st_size > len && truncate(path, (off_t)len) != 0) {
+        return ROOST_ERR(ROOST_EIO);
+    }
+    return 0;
+}
+
+static int recover(struct roost_pipeline *p, struct roost_diag *diag)
+{
+    struct ckpt c;
+    int rc = ckpt_read(p->ckpt_path, &c);
+    if (rc < 0) {
+        return roost_diag_set(diag, rc, 0, "unreadable checkpoint %s",
+                              p->ckpt_path);
+    }
+    rc = cut_file(p->cfg.out_path, c.out_bytes);
+    if (rc == 0) {
+        rc = cut_file(p->cfg.dead_letter_path, c.dl_bytes);
+    }
+    if (rc < 0) {
+        return roost_diag_set(diag, rc, 0, "cannot cut outputs back to the "
+                                           "checkpoint");
+    }
+    p->n_done = c.n_done;
+    p->out_bytes = c.out_bytes;
+    struct roost_archive_reader *r = NULL;
+    rc = roost_archive_reader_open(p->cfg.archive_dir, INT64_MIN, INT64_MAX,
+                                   NULL, &r, diag);
+    if (rc == ROOST_ENOENT) {
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    uint64_t i = 0;
+    struct roost_archive_rec rec;
+    while ((rc = roost_archive_reader_next(r, &rec)) == 0) {
+        if (i++ < c.n_done) {
+            continue;
+        }
+        /* Records flagged bad at receive time were archived as received;
+         * they are re-judged here exactly as live ones are. */
+        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0,
+                     rec.bytes, rec.len);
+        if (rc < 0) {
+            break;
+        }
+        p->st.n_recovered++;
+    }
+    roost_archive_reader_close(r);
+    if (rc != ROOST_ENOENT && rc < 0) {
+        return roost_diag_set(diag, rc, 0, "archive replay failed: %s",
+                              roost_strerror(rc));
+    }
+    if (i < c.n_done) {
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EIO), 0,
+                              "the checkpoint counts %llu records but the "
+                              "archive holds %llu",
+                              (unsigned long long)c.n_done,
+                              (unsigned long long)i);
+    }
+    return commit(p, i);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
+                       struct roost_pipeline **out, struct roost_diag *diag)
+{
+    struct roost_pipeline *p = roost_calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    p->cfg = *cfg;
+    if (p->cfg.max_record_bytes == 0) {
+        p->cfg.max_record_bytes = 1u << 20;
+    }
+    if (p->cfg.queue_bytes == 0) {
+        p->cfg.queue_bytes = 64u << 20;
+    }
+    if (p->cfg.batch_bytes == 0) {
+        p->cfg.batch_bytes = 1u << 20;
+    }
+    if (p->cfg.batch_bytes < p->cfg.max_record_bytes + 4096) {
+        p->cfg.batch_bytes = p->cfg.max_record_bytes + 4096;
+    }
+    if (p->cfg.batch_ms == 0) {
+        p->cfg.batch_ms = 50;
+    }
+    if (p->cfg.progress_ms == 0) {
+        p->cfg.progress_ms = 1000;
+    }
+    p->out_fd = -1;
+    roost_buf_init(&p->out, OUT_MAX_BYTES);
+    roost_json_doc_init(&p->doc, ROOST_JSON_DEFAULT_DEPTH,
+                        p->cfg.max_record_bytes);
+    roost_norm_init(&p->norm);
+    int rc = roost_deadletter_open(&p->dl, cfg->dead_letter_path);
+    if (rc < 0) {
+        roost_diag_set(diag, rc, 0, "cannot open dead-letter file %s",
+                       cfg->dead_letter_path);
+        goto out_free;
+    }
+    if (cfg->out_path != NULL && strcmp(cfg->out_path, "-") == 0) {
+        p->out_fd = STDOUT_FILENO;
+        p->out_is_stdout = true;
+    } else if (cfg->out_path != NULL) {
+        p->out_fd = open(cfg->out_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (p->out_fd < 0) {
+            rc = roost_diag_set(diag, ROOST_ERR(ROOST_EIO), 0,
+                                "cannot open %s: %s", cfg->out_path,
+                                strerror(errno));
+            goto out_free;
+        }
+    }
+    const char *spill = cfg->spill_dir;
+    char spill_buf[4096];
+    if (spill == NULL && cfg->archive_dir != NULL) {
+        snprintf(spill_buf, sizeof(spill_buf), "%s/spill", cfg->archive_dir);
+        spill = spill_buf;
+    }
+    static const struct roost_queue_codec codec = {
+        .encode = roost_batch_encode,
+        .decode = roost_batch_decode,
+        .free = roost_batch_free_item,
+    };
+    struct roost_queue_cfg qc = {
+        .max_items = 1024,
+        .max_bytes = p->cfg.queue_bytes,
+        .policy = cfg->policy,
+        .spill_dir = spill ? spill : "/tmp",
+        .max_spill_bytes = (size_t)16 << 30,
+        .codec = &codec,
+    };
+    rc = roost_queue_new(&qc, &p->queue);
+    if (rc < 0) {
+        roost_diag_set(diag, rc, 0, "cannot create the queue");
+        goto out_free;
+    }
+    *out = p;
+    return 0;
+
+out_free:
+    roost_pipeline_free(p);
+    return rc;
+}
+
+void roost_pipeline_free(struct roost_pipeline *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < p->n_srcs; i++) {
+        roost_source_stop(p->srcs[i]);
+        roost_source_free(p->srcs[i]);
+    }
+    if (p->queue != NULL) {
+        roost_queue_free(p->queue);
+    }
+    if (p->archive != NULL) {
+        roost_archive_close(p->archive);
+    }
+    if (p->out_fd >= 0 && !p->out_is_stdout) {
+        close(p->out_fd);
+    }
+    roost_deadletter_close(&p->dl);
+    roost_norm_fini(&p->norm);
+    roost_json_doc_fini(&p->doc);
+    roost_buf_fini(&p->out);
+    roost_free(p);
+}
+
+int roost_pipeline_add_source(struct roost_pipeline *p,
+                              struct roost_source *src)
+{
+    if (p->n_srcs >= MAX_SOURCES) {
+        roost_source_free(src);
+        return ROOST_ERR(ROOST_ELIMIT);
+    }
+    src->max_record_bytes = p->cfg.max_record_bytes;
+    p->srcs[p->n_srcs++] = src;
+    return 0;
+}
+
+void roost_pipeline_stop(struct roost_pipeline *p)
+{
+    atomic_store(&p->stop, 1);
+}
+
+void roost_pipeline_stats(struct roost_pipeline *p,
+                          struct roost_pipeline_stats *out)
+{
+    *out = p->st;
+    roost_queue_stats(p->queue, &out->queue);
+    out->n_sources = p->n_srcs;
+    out->n_sources_done = 0;
+    for (uint32_t i = 0; i < p->n_srcs; i++) {
+        out->n_sources_done += roost_source_is_done(p->srcs[i]);
+    }
+}
+
+static void maybe_progress(struct roost_pipeline *p, bool force)
+{
+    if (p->cfg.progress == NULL) {
+        return;
+    }
+    int64_t t = mono_ms();
+    if (!force && t - p->last_progress_ms < p->cfg.progress_ms) {
+        return;
+    }
+    p->last_progress_ms = t;
+    struct roost_pipeline_stats st;
+    roost_pipeline_stats(p, &st);
+    p->cfg.progress(p->cfg.progress_arg, &st);
+}
+
+static int handle_batch(struct roost_pipeline *p, struct roost_batch *b)
+{
+    int rc = 0;
+    if (p->archive != NULL) {
+        for (uint32_t i = 0; i < b->n_recs && rc == 0; i++) {
+            struct roost_str pos = roost_batch_pos(b, i);
+            char pbuf[ROOST_ARCHIVE_MAX_POSITION_BYTES + 1];
+            size_t pl = pos.len < sizeof(pbuf) - 1 ? pos.len
+                                                   : sizeof(pbuf) - 1;
+            memcpy(pbuf, pos.ptr, pl);
+            pbuf[pl] = '\0';
+            struct roost_str r = roost_batch_rec(b, i);
+            struct roost_archive_rec ar = {
+                .bytes = r.ptr,
+                .len = r.len,
+                .recv_ms = b->recs[i].recv_ms,
+                .source = b->source,
+                .position = pbuf,
+            };
+            rc = roost_archive_append(p->archive, &ar);
+        }
+        if (rc == 0) {
+            rc = roost_archive_flush(p->archive);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        p->st.n_archived += b->n_recs;
+    }
+    for (uint32_t i = 0; i < b->n_recs && rc == 0; i++) {
+        struct roost_str r = roost_batch_rec(b, i);
+        rc = process(p, b->source, b->recs[i].line, roost_batch_pos(b, i),
+                     b->recs[i].err, r.ptr, r.len);
+    }
+    if (rc == 0) {
+        rc = commit(p, p->n_done + b->n_recs);
+    }
+    return rc;
+}
+
+int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
+{
+    int rc = 0;
+    if (p->cfg.archive_dir != NULL) {
+        struct roost_archive_cfg ac = {
+            .dir = p->cfg.archive_dir,
+            .fsync = (enum roost_archive_fsync)p->cfg.archive_fsync,
+        };
+        rc = roost_archive_open(&ac, &p->archive, diag);
+        if (rc < 0) {
+            return rc;
+        }
+        snprintf(p->ckpt_path, sizeof(p->ckpt_path), "%s/pipeline.ckpt",
+                 p->cfg.archive_dir);
+        rc = recover(p, diag);
+        if (rc < 0) {
+            return rc;
+        }
+        for (uint32_t i = 0; i < p->n_srcs; i++) {
+            struct roost_source *s = p->srcs[i];
+            if (roost_archive_last_position(p->archive, s->name, s->resume,
+                                            sizeof(s->resume)) < 0) {
+                s->resume[0] = '\0';
+            }
+        }
+    }
+    struct roost_runner_cfg rcfg = {
+        .queue = p->queue,
+        .batch_bytes = p->cfg.batch_bytes,
+        .batch_ms = p->cfg.batch_ms,
+    };
+    for (uint32_t i = 0; i < p->n_srcs; i++) {
+        rc = roost_source_start(p->srcs[i], &rcfg);
+        if (rc < 0) {
+            roost_diag_set(diag, rc, 0, "cannot start source %s: %s",
+                           p->srcs[i]->name, roost_strerror(rc));
+            goto out_stop;
+        }
+    }
+    p->last_progress_ms = mono_ms();
+    for (;;) {
+        void *item = NULL;
+        rc = roost_queue_pop(p->queue, 100, &item);
+        if (rc == 0) {
+            struct roost_batch *b = item;
+            if (p->cfg.process_delay_ms > 0) {
+                struct timespec ts = {
+                    .tv_sec = p->cfg.process_delay_ms / 1000,
+                    .tv_nsec = (p->cfg.process_delay_ms % 1000) * 1000000,
+                };
+                nanosleep(&ts, NULL);
+            }
+            rc = handle_batch(p, b);
+            roost_batch_free(b);
+            if (rc < 0) {
+                roost_diag_set(diag, rc, 0, "processing failed: %s",
+                               roost_strerror(rc));
+                goto out_stop;
+            }
+        } else if (rc != ROOST_EAGAIN) {
+            break; /* closed and drained */
+        }
+        maybe_progress(p, false);
+        if (atomic_load(&p->stop)) {
+            break;
+        }
+        bool all_done = true;
+        for (uint32_t i = 0; i < p->n_srcs; i++) {
+            all_done &= roost_source_is_done(p->srcs[i]);
+        }
+        if (all_done) {
+            /* Sources have pushed their last batches: drain, then end. */
+            roost_queue_close(p->queue);
+        }
+    }
+    rc = 0;
+
+out_stop:
+    for (uint32_t i = 0; i < p->n_srcs; i++) {
+        roost_source_stop(p->srcs[i]);
+    }
+    if (rc == 0) {
+        /* A stop request may leave batches queued: finish them. */
+        roost_queue_close(p->queue);
+        void *item = NULL;
+        while (rc == 0 && roost_queue_pop(p->queue, 0, &item) == 0) {
+            rc = handle_batch(p, item);
+            roost_batch_free(item);
+        }
+    }
+    maybe_progress(p, true);
+    (void)now_ms;
+    return rc;
+}
