@@ -374,6 +374,13 @@ int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
     }
     const char *spill = cfg->spill_dir;
     char spill_buf[4096];
+    if (cfg->archive_dir != NULL && mkdir(cfg->archive_dir, 0755) != 0 &&
+        errno != EEXIST) {
+        rc = roost_diag_set(diag, ROOST_ERR(ROOST_EIO), 0,
+                            "cannot create archive directory %s: %s",
+                            cfg->archive_dir, strerror(errno));
+        goto out_free;
+    }
     if (spill == NULL && cfg->archive_dir != NULL) {
         snprintf(spill_buf, sizeof(spill_buf), "%s/spill", cfg->archive_dir);
         spill = spill_buf;
@@ -510,6 +517,66 @@ static int handle_batch(struct roost_pipeline *p, struct roost_batch *b)
     if (rc == 0) {
         rc = commit(p, p->n_done + b->n_recs);
     }
+    return rc;
+}
+
+int roost_pipeline_replay(struct roost_pipeline *p, const char *dir,
+                          int64_t from_ms, int64_t to_ms, const char *source,
+                          double speed, struct roost_diag *diag)
+{
+    if (p->cfg.archive_dir != NULL) {
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
+                              "replay reads an archive; it keeps none");
+    }
+    struct roost_archive_reader *r = NULL;
+    int rc = roost_archive_reader_open(dir, from_ms, to_ms, source, &r, diag);
+    if (rc < 0) {
+        return rc;
+    }
+    struct roost_archive_rec rec;
+    int64_t first_recv = 0, wall0 = 0;
+    uint64_t n = 0;
+    while (!atomic_load(&p->stop) &&
+           (rc = roost_archive_reader_next(r, &rec)) == 0) {
+        if (speed > 0) {
+            if (n == 0) {
+                first_recv = rec.recv_ms;
+                wall0 = mono_ms();
+            }
+            int64_t due = wall0 + (int64_t)((double)(rec.recv_ms - first_recv) /
+                                            speed);
+            int64_t wait = due - mono_ms();
+            if (wait > 0) {
+                rc = commit(p, p->n_done); /* show what is due so far */
+                if (rc < 0) {
+                    break;
+                }
+                struct timespec ts = { .tv_sec = wait / 1000,
+                                       .tv_nsec = (wait % 1000) * 1000000 };
+                nanosleep(&ts, NULL);
+            }
+        }
+        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0,
+                     rec.bytes, rec.len);
+        if (rc < 0) {
+            break;
+        }
+        n++;
+        if (p->out.len >= (4u << 20)) {
+            rc = commit(p, p->n_done + n);
+            if (rc < 0) {
+                break;
+            }
+        }
+        maybe_progress(p, false);
+    }
+    roost_archive_reader_close(r);
+    if (rc == ROOST_ENOENT || rc == 0) {
+        rc = commit(p, n);
+    } else {
+        roost_diag_set(diag, rc, 0, "replay failed: %s", roost_strerror(rc));
+    }
+    maybe_progress(p, true);
     return rc;
 }
 

@@ -84,6 +84,18 @@ int roost_pipeline_add_source(struct roost_pipeline *p,
  */
 int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag);
 
+/*
+ * roost_pipeline_replay - feed the records of an archive (dir), received
+ * in [from_ms, to_ms) and from `source` (NULL: all), through the same
+ * processing as live input, into the pipeline's outputs. speed 0 is as
+ * fast as possible; else the gaps between receive times are divided by
+ * it. Deterministic: the same archive gives byte-identical output.
+ * The pipeline must have no archive_dir of its own (replay only reads).
+ */
+int roost_pipeline_replay(struct roost_pipeline *p, const char *dir,
+                          int64_t from_ms, int64_t to_ms, const char *source,
+                          double speed, struct roost_diag *diag);
+
 /* roost_pipeline_stop - ask run() to finish; async-signal-safe. */
 void roost_pipeline_stop(struct roost_pipeline *p);
 
