@@ -364,7 +364,11 @@ int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
         p->out_fd = STDOUT_FILENO;
         p->out_is_stdout = true;
     } else if (cfg->out_path != NULL) {
-        p->out_fd = open(cfg->out_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        /* With an archive the checkpoint owns the file's length (recover()
+         * cuts it back); without one, --out starts afresh. */
+        int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+                    (cfg->archive_dir == NULL ? O_TRUNC : 0);
+        p->out_fd = open(cfg->out_path, flags, 0644);
         if (p->out_fd < 0) {
             rc = roost_diag_set(diag, ROOST_ERR(ROOST_EIO), 0,
                                 "cannot open %s: %s", cfg->out_path,
