@@ -127,7 +127,7 @@ awk -v s="$start" -v a="$sent" -v d="$done_t" 'BEGIN { exit !((a - s) * 2 < (d -
 "$ROOST" simulate --count 40000 --seed 9 >"$TMP/big.jsonl"
 "$ROOST" normalize "$TMP/big.jsonl" >"$TMP/big.want" 2>/dev/null
 run_collect() { # [--process-delay-ms N]: slow it so kills land mid-run
-    "$ROOST" collect --source "file:$TMP/big.jsonl" --archive "$TMP/arch-crash" \
+    exec "$ROOST" collect --source "file:$TMP/big.jsonl" --archive "$TMP/arch-crash" \
         --out "$TMP/crash.out" --dead-letter "$TMP/crash.dl" --quiet "$@" 2>>"$TMP/crash.err"
 }
 kills=0
@@ -140,7 +140,7 @@ for delay in 0.15 0.4 0.7 1.1; do
     fi
     wait $pid 2>/dev/null
 done
-run_collect
+(run_collect)
 rc=$?
 echo "info: crash test killed collect $kills times before the final run"
 [ $rc -eq 0 ] && ok "collect completes after kill -9" || fail "collect completes after kill -9" "exit $rc"
