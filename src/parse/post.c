@@ -352,6 +352,30 @@ static int dispatch(struct roost_norm *n, const struct roost_json_doc *d,
     }
 }
 
+static int gap_record(struct roost_norm *n, const struct roost_json_doc *d,
+                      uint32_t g, struct roost_diag *diag)
+{
+    struct roost_ctl *c = roost__norm_add_ctl(n);
+    if (c == NULL) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    c->kind = ROOST_CTL_GAP;
+    c->user_id = roost__norm_str(n, d, roost_json_get(d, g, "source"));
+    c->post_id = roost__norm_text(n, d, roost_json_get(d, g, "last_id"));
+    c->first_id = roost__norm_text(n, d, roost_json_get(d, g, "first_id"));
+    c->reason = roost__norm_str(n, d, roost_json_get(d, g, "reason"));
+    int64_t v = 0;
+    c->ts_ms = roost_json_i64(d, roost_json_get(d, g, "start_ms"), &v) ? v : 0;
+    c->end_ms = roost_json_i64(d, roost_json_get(d, g, "end_ms"), &v) ? v : 0;
+    c->count = roost__norm_count(d, g, "undelivered");
+    if (c->user_id.ptr == NULL || c->ts_ms == 0) {
+        n->n_ctls--;
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
+                              "gap record without source or start_ms");
+    }
+    return 0;
+}
+
 int roost_norm_record(struct roost_norm *n, const struct roost_json_doc *d,
                       const char *raw, size_t raw_len, enum roost_format fmt,
                       struct roost_diag *diag)
@@ -359,6 +383,12 @@ int roost_norm_record(struct roost_norm *n, const struct roost_json_doc *d,
     uint32_t n_posts = n->n_posts, n_ctls = n->n_ctls;
     n->in_lo = raw;
     n->in_hi = raw + raw_len;
+    uint32_t g = roost_json_is(d, 0, ROOST_JSON_OBJECT)
+                     ? roost_json_get(d, 0, "roost_gap")
+                     : ROOST_JSON_NONE;
+    if (roost_json_is(d, g, ROOST_JSON_OBJECT)) {
+        return gap_record(n, d, g, diag);
+    }
     if (fmt == ROOST_FMT_AUTO) {
         fmt = roost_format_detect(d);
     }
@@ -515,6 +545,7 @@ const char *roost_ctl_kind_name(enum roost_ctl_kind k)
         [ROOST_CTL_IDENTITY] = "identity",
         [ROOST_CTL_ACCOUNT] = "account",
         [ROOST_CTL_USER_DELETE] = "user_delete",
+        [ROOST_CTL_GAP] = "gap",
         [ROOST_CTL_OTHER] = "other",
     };
     if ((unsigned)k < sizeof(names) / sizeof(names[0]) && names[k]) {

@@ -155,6 +155,7 @@ enum roost_ctl_kind {
     ROOST_CTL_IDENTITY,       /* Bluesky identity event (handle change) */
     ROOST_CTL_ACCOUNT,        /* Bluesky account event (status change) */
     ROOST_CTL_USER_DELETE,    /* Bluesky/Mastodon: an account was removed */
+    ROOST_CTL_GAP,            /* roost's own: a source lost its connection */
     ROOST_CTL_OTHER,          /* a known non-post event we keep but skip */
 };
 
@@ -165,9 +166,24 @@ struct roost_ctl {
     struct roost_str user_id;
     struct roost_str code;    /* disconnect/warning code, event name */
     struct roost_str reason;  /* human-readable message */
-    int64_t count;            /* LIMIT: undelivered count */
+    int64_t count;            /* LIMIT: undelivered count; GAP: ditto */
     int64_t ts_ms;            /* when the event happened, 0 if unknown */
+    int64_t end_ms;           /* GAP: when the stream was back */
+    struct roost_str first_id; /* GAP: first id/cursor after (post_id:
+                                  the last before) */
 };
+
+/*
+ * Gap records. A network source that loses its stream appends one record
+ * of its own to the archive when it is back:
+ *
+ *   {"roost_gap":{"source":"x1","start_ms":..,"end_ms":..,
+ *     "last_id":"..","first_id":"..","undelivered":N,"reason":".."}}
+ *
+ * It normalizes to a ROOST_CTL_GAP control event (user_id = the source
+ * name, post_id = last id before, first_id = first id after, count =
+ * undelivered posts the platform reported, reason = why).
+ */
 
 /* Per-thread normalizer state and the output of the last record(s). */
 struct roost_norm {

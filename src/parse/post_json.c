@@ -310,9 +310,15 @@ int roost_ctl_write_json(const struct roost_ctl *c, struct roost_buf *out)
     str_field(&w, "code", c->code);
     str_field(&w, "reason", c->reason);
     /* count: LIMIT's undelivered posts, WARNING's percent_full. */
-    bool counted = c->kind == ROOST_CTL_LIMIT || c->kind == ROOST_CTL_WARNING;
+    bool counted = c->kind == ROOST_CTL_LIMIT ||
+                   c->kind == ROOST_CTL_WARNING || c->kind == ROOST_CTL_GAP;
     count_field(&w, "count", counted ? c->count : ROOST_UNKNOWN_COUNT);
     time_field(&w, "ts", c->ts_ms);
+    if (c->kind == ROOST_CTL_GAP) {
+        /* A gap's span and the ids on either side of it. */
+        time_field(&w, "end", c->end_ms);
+        str_field(&w, "first_id", c->first_id);
+    }
     close_obj(&w);
 
     if (w.rc < 0) {
