@@ -63,12 +63,16 @@ struct roost_sink_stats {
 
 struct roost_sink {
     const struct roost_sink_ops *ops; /* read-only */
+    struct roost_diag diag; /* detail of the last failed callback: a plug-in
+                               fills it (roost_diag_set) before returning
+                               an error; the core copies it out */
     char name[64];   /* instance name: ops->name unless name= given */
     char *arg;       /* the spec's ARG (path, URL), or NULL */
     void *ctx;       /* the plug-in's context (options applied) */
     struct roost_sink_stats stats;
     int max_retries;        /* default 5 */
-    int64_t retry_base_ms;  /* default 100, doubling, capped at 10 s */
+    int64_t retry_base_ms;  /* default 100, doubling, capped at 10 s;
+                               0 retries without sleeping (tests) */
     bool is_open;
 };
 
@@ -91,6 +95,8 @@ int roost_sink_write(struct roost_sink *sink,
 int roost_sink_flush(struct roost_sink *sink);
 /* roost_sink_free - close (when open) and free. */
 void roost_sink_free(struct roost_sink *sink);
+/* roost_sink_help - "name - summary" then one line per option (the
+ * plug-in's and the common ones: name, max-retries, retry-base). */
 int roost_sink_help(const struct roost_sink_ops *ops, struct roost_buf *out);
 
 #endif /* ROOST_STORE_SINK_H */
