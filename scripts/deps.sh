@@ -11,7 +11,8 @@ set -euo pipefail
 want=${1:-all}
 
 build_pkgs=(gcc make cmake pkg-config libzstd-dev zlib1g-dev libsqlite3-dev sqlite3
-    libpq-dev libcurl4-openssl-dev libwebsockets-dev libssl-dev)
+    libpq-dev libcurl4-openssl-dev libwebsockets-dev libssl-dev
+    libmicrohttpd-dev)
 test_pkgs=(clang libclang-rt-14-dev python3 postgresql)
 
 pkgs=("${build_pkgs[@]}")
