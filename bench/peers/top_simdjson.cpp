@@ -57,6 +57,9 @@ static uint32_t fold(uint32_t c)
         if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
             return (c & 1) ? c + 1 : c;
         }
+        if (c == 0x178) {
+            return 0xFF;
+        }
         if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 ||
             c == 0x17F) {
             return c;

@@ -13,7 +13,7 @@
 
 #define WORD_MAX 256
 
-static uint32_t fold_cp(uint32_t c)
+uint32_t roost_fold_cp(uint32_t c)
 {
     if (c < 0x80) {
         return (c >= 'A' && c <= 'Z') ? c + 32 : c;
@@ -26,6 +26,9 @@ static uint32_t fold_cp(uint32_t c)
          * (dotted/dotless i) and 0x138-0x148 / 0x179-0x17E run odd-even. */
         if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
             return (c & 1) ? c + 1 : c;
+        }
+        if (c == 0x178) {
+            return 0xFF; /* Y with diaeresis: its small letter is Latin-1 */
         }
         if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 ||
             c == 0x17F) {
@@ -69,7 +72,7 @@ int roost_fold_case(const char *s, size_t len, struct roost_buf *out)
                 i++;
             } else {
                 char enc[4];
-                size_t m = roost_utf8_encode(fold_cp(cp), enc);
+                size_t m = roost_utf8_encode(roost_fold_cp(cp), enc);
                 rc = roost_buf_add(out, enc, m);
                 i += n;
             }
@@ -153,7 +156,7 @@ int roost_tokenize_words(const char *text, size_t len, roost_word_fn *fn,
                 cp = '\'';
             }
             if (wlen + 4 <= WORD_MAX) {
-                wlen += roost_utf8_encode(fold_cp(cp), word + wlen);
+                wlen += roost_utf8_encode(roost_fold_cp(cp), word + wlen);
             }
         } else if (wlen > 0) {
             int rc = fn(arg, word, wlen);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/str.h"
@@ -33,5 +34,8 @@ int roost_tokenize_words(const char *text, size_t len, roost_word_fn *fn,
  * and invalid bytes are copied as they are.
  */
 int roost_fold_case(const char *s, size_t len, struct roost_buf *out);
+
+/* roost_fold_cp - the fold of one code point (the rule above). */
+uint32_t roost_fold_cp(uint32_t cp);
 
 #endif /* ROOST_PARSE_TOKENIZE_H */

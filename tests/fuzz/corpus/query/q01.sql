@@ -1,0 +1,1 @@
+SELECT word, COUNT(*) FROM words GROUP BY word

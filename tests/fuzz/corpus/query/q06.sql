@@ -1,0 +1,1 @@
+SELECT APPROX_COUNT_DISTINCT(author_id), COUNT(DISTINCT post_id) FROM hashtags

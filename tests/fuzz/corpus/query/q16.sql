@@ -1,0 +1,1 @@
+SELECT "Quoted ""Col""", 'it''s' AS "My Alias" FROM "Strange Stream";

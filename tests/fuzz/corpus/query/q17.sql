@@ -1,0 +1,1 @@
+SELECT word, COUNT(*) c FROM words GROUP BY word HAVING COUNT(*) > 1 ORDER BY c DESC, word LIMIT 5

@@ -1,0 +1,1 @@
+SELECT lowr(a) FROM t

@@ -1,0 +1,1 @@
+SELECT CONTAINS(text, word), text MATCH lower(word) FROM t

@@ -1,0 +1,1 @@
+select Word, count(*) from WORDS group by WORD emit changes
