@@ -4,7 +4,8 @@
  *
  * One core, default config, seed 1: records are appended to one buffer
  * that is reset every ~4 MiB (as the CLI does before write()). Prints
- * records/s, MB/s and the average record size. Usage: bench_simulate [N].
+ * records/s, MB/s and the average record size. Usage: bench_simulate [N]
+ * [FORMAT] (v1, v2, jetstream or mastodon; default all four).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,15 @@ int main(int argc, char **argv)
                                               ROOST_FMT_JETSTREAM,
                                               ROOST_FMT_MASTODON };
     uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
+    enum roost_format only = ROOST_FMT_AUTO;
+    if (argc > 2 && roost_format_parse(argv[2], &only) < 0) {
+        fprintf(stderr, "unknown format %s\n", argv[2]);
+        return 2;
+    }
     for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+        if (only != ROOST_FMT_AUTO && fmts[f] != only) {
+            continue;
+        }
         struct roost_sim_cfg c;
         roost_sim_cfg_default(&c);
         c.format = fmts[f];

@@ -1,51 +1,68 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# demo.sh - the main job, as far as roost goes today: check a stream of
-# real (or bundled sample) posts, normalize it, and show the top hashtags,
-# mentions and words as Spark-style tables.
+# demo.sh - the main job: the built-in firehose at a realistic rate, with a
+# trending burst every few minutes -> raw archive -> SQLite store -> a named
+# continuous query printing Spark-style blocks of the top hashtags every
+# few seconds -> the live dashboard on http://127.0.0.1:8080/ (one
+# process: `roost run` with `http` in its config).
 #
 # Usage: scripts/demo.sh [ROOST_BINARY]
+#   ROOST_DEMO_PORT   dashboard port (default 8080)
+#   ROOST_DEMO_RATE   posts per second (default 300)
+#   ROOST_DEMO_SECONDS  stop after this many seconds (default: until Ctrl-C)
 set -euo pipefail
 
 roost=${1:-build/release/roost}
 top=$(cd "$(dirname "$0")/.." && pwd)
-real="$top/../shared/data/tweets-corpus-covid-analysis/sample-stream-2021-01-01T0729Z.jsonl"
-if [ -f "$real" ]; then
-    input=$real
-    what="one real minute of the 1% sample stream (2021-01-01 07:29 UTC)"
-else
-    input="$top/examples/sample-v1.jsonl"
-    what="the bundled synthetic sample (examples/sample-v1.jsonl)"
-fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+port=${ROOST_DEMO_PORT:-8080}
+rate=${ROOST_DEMO_RATE:-300}
+dir="$top/build/demo"
+rm -rf "$dir"
+mkdir -p "$dir"
 
-banner() {
-    echo
-    echo "-------------------------------------------"
-    echo "$1"
-    echo "-------------------------------------------"
+cat >"$dir/demo.conf" <<CONF
+# Written by scripts/demo.sh; see docs/CONFIG.md.
+[pipeline]
+archive = $dir/archive
+dead_letter = $dir/dead-letters.jsonl
+trigger = 5s
+http = 127.0.0.1:$port
+
+[source firehose]
+spec = simulate?rate=$rate&speed=1x&burst-every=180&seed=$(date +%s)
+
+[sink store]
+spec = sqlite:$dir/roost.db
+
+[query top_hashtags]
+sql = SELECT tag_lower AS hashtag, COUNT(*) AS posts FROM hashtags
+      GROUP BY tag_lower ORDER BY posts DESC, hashtag LIMIT 10
+output = table
+rows = 10
+CONF
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
 }
+trap cleanup EXIT INT TERM
 
-echo "roost demo: $what"
-banner "roost check"
-"$roost" check "$input" || true
-
-banner "roost normalize (first 3 posts of $(basename "$input"))"
-start=$(date +%s.%N)
-"$roost" normalize --control "$input" >"$out/posts.jsonl"
-end=$(date +%s.%N)
-head -n 3 "$out/posts.jsonl" | cut -c 1-300
-size=$(stat -c %s "$input")
-awk -v s="$start" -v e="$end" -v b="$size" -v n="$(wc -l <"$out/posts.jsonl")" \
-    'BEGIN { t = e - s; printf "%d lines out, %.1f MB in %.3f s (%.0f MB/s, whole process)\n", n, b / 1e6, t, b / 1e6 / t }'
-
-banner "Time: $(date -u +%FT%TZ)  top hashtags"
-"$roost" top hashtags --limit 10 "$input"
-banner "top mentions"
-"$roost" top mentions --limit 5 "$input"
-banner "top words"
-"$roost" top words --limit 10 "$input"
+"$roost" run "$dir/demo.conf" &
+pids+=($!)
+sleep 1
 echo
-echo "next: roost help; the live dashboard arrives with the Show issue."
+echo "roost demo: $rate posts/s from the built-in firehose"
+echo "  dashboard:  http://127.0.0.1:$port/"
+echo "  archive:    $dir/archive   (roost archive stats $dir/archive)"
+echo "  store:      $dir/roost.db  (roost query 'SELECT * FROM top_hashtags_1h' --db $dir/roost.db)"
+echo "  Ctrl-C stops it"
+echo
+if [ -n "${ROOST_DEMO_SECONDS:-}" ]; then
+    sleep "$ROOST_DEMO_SECONDS"
+else
+    wait "${pids[0]}"
+fi

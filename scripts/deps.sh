@@ -13,7 +13,7 @@ want=${1:-all}
 build_pkgs=(gcc make cmake pkg-config libzstd-dev zlib1g-dev libsqlite3-dev sqlite3
     libpq-dev libcurl4-openssl-dev libwebsockets-dev libssl-dev
     libmicrohttpd-dev)
-test_pkgs=(clang libclang-rt-14-dev python3 postgresql)
+test_pkgs=(clang libclang-rt-14-dev python3 postgresql chromium)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in

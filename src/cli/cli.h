@@ -31,8 +31,20 @@ int cmd_ingest(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 extern const char *cmd_archive_usage;
+int cmd_stream(int argc, char **argv);
+extern const char *cmd_stream_usage;
+int cmd_run(int argc, char **argv);
+extern const char *cmd_run_usage;
 int cmd_simulate(int argc, char **argv);
 extern const char *cmd_simulate_usage;
+int cmd_query(int argc, char **argv);
+extern const char *cmd_query_usage;
+int cmd_search(int argc, char **argv);
+extern const char *cmd_search_usage;
+int cmd_export(int argc, char **argv);
+extern const char *cmd_export_usage;
+int cmd_serve(int argc, char **argv);
+extern const char *cmd_serve_usage;
 
 /* cli_help - print help for one verb (or the overview when NULL). */
 int cli_help(const char *verb, FILE *out);

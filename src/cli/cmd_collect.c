@@ -8,6 +8,9 @@
  *   ingest   the batch form over files, with a progress bar and ETA
  *   replay   an archive through the same processing, deterministically
  *
+ * Each --sink SPEC (sqlite:FILE, ...; store/sink.h) receives every batch's
+ * posts and control events after normalizing.
+ *
  * SIGINT and SIGTERM stop the pipeline gracefully: queued batches are
  * finished and the checkpoint written. kill -9 is survived too, by
  * recovery at the next start.
@@ -120,7 +123,8 @@ static void summary(const char *verb, struct roost_pipeline *p,
     fprintf(stderr,
             "%s: %llu records (%.1f MB) in %.2f s, %llu posts, %llu control "
             "events, %llu dead letters (parse=%llu utf8=%llu limit=%llu "
-            "other=%llu), %llu recovered, queue spilled %llu dropped %llu\n",
+            "other=%llu sink=%llu), %llu recovered, queue spilled %llu "
+            "dropped %llu\n",
             verb, (unsigned long long)st.n_records, (double)st.n_bytes / 1e6,
             el, (unsigned long long)st.n_posts, (unsigned long long)st.n_ctls,
             (unsigned long long)st.n_dead,
@@ -128,17 +132,34 @@ static void summary(const char *verb, struct roost_pipeline *p,
             (unsigned long long)st.n_dead_utf8,
             (unsigned long long)st.n_dead_limit,
             (unsigned long long)st.n_dead_other,
+            (unsigned long long)st.n_dead_sink,
             (unsigned long long)st.n_recovered,
             (unsigned long long)st.queue.n_spilled,
             (unsigned long long)st.queue.n_dropped);
 }
 
+#define MAX_SINK_SPECS 16
+
+struct sink_specs {
+    const char *spec[MAX_SINK_SPECS];
+    int n;
+};
+
 /* Options common to the three verbs; returns 1 when argv[*i] was one. */
 static int common_opt(int argc, char **argv, int *i,
-                      struct roost_pipeline_cfg *cfg, bool *policy_set)
+                      struct roost_pipeline_cfg *cfg, bool *policy_set,
+                      struct sink_specs *sinks)
 {
     const char *v = NULL;
-    if (cli_opt_value(argc, argv, i, "--out", &v)) {
+    if (cli_opt_value(argc, argv, i, "--sink", &v)) {
+        if (v != NULL && sinks->n >= MAX_SINK_SPECS) {
+            fprintf(stderr, "roost: at most %d sinks\n", MAX_SINK_SPECS);
+            return -1;
+        }
+        if (v != NULL) {
+            sinks->spec[sinks->n++] = v;
+        }
+    } else if (cli_opt_value(argc, argv, i, "--out", &v)) {
         cfg->out_path = v;
     } else if (cli_opt_value(argc, argv, i, "--dead-letter", &v)) {
         cfg->dead_letter_path = v;
@@ -201,8 +222,33 @@ static int common_opt(int argc, char **argv, int *i,
     return v == NULL ? -1 : 1;
 }
 
+/* add_sinks - create and open each --sink; prints why one fails. */
+static int add_sinks(const char *verb, struct roost_pipeline *p,
+                     const struct sink_specs *sinks)
+{
+    struct roost_diag diag;
+    for (int i = 0; i < sinks->n; i++) {
+        struct roost_sink *sink = NULL;
+        memset(&diag, 0, sizeof(diag));
+        int rc = roost_sink_new(sinks->spec[i], &sink, &diag);
+        if (rc < 0) {
+            fprintf(stderr, "roost: %s: sink '%s': %s\n", verb, sinks->spec[i],
+                    diag.msg[0] ? diag.msg : roost_strerror(rc));
+            return CLI_EXIT_USAGE;
+        }
+        rc = roost_pipeline_add_sink(p, sink, &diag);
+        if (rc < 0) {
+            fprintf(stderr, "roost: %s: %s\n", verb,
+                    diag.msg[0] ? diag.msg : roost_strerror(rc));
+            return CLI_EXIT_FAIL;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
 static int run_pipeline(const char *verb, struct roost_pipeline_cfg *cfg,
-                        char **specs, int n_specs, struct progress *pr)
+                        char **specs, int n_specs,
+                        const struct sink_specs *sinks, struct progress *pr)
 {
     struct roost_diag diag;
     memset(&diag, 0, sizeof(diag));
@@ -213,6 +259,11 @@ static int run_pipeline(const char *verb, struct roost_pipeline_cfg *cfg,
     if (rc < 0) {
         fprintf(stderr, "roost: %s: %s\n", verb, diag.msg);
         return CLI_EXIT_FAIL;
+    }
+    rc = add_sinks(verb, p, sinks);
+    if (rc != CLI_EXIT_OK) {
+        roost_pipeline_free(p);
+        return rc;
     }
     for (int i = 0; i < n_specs; i++) {
         struct roost_source *src = NULL;
@@ -242,10 +293,20 @@ static int run_pipeline(const char *verb, struct roost_pipeline_cfg *cfg,
     return CLI_EXIT_OK;
 }
 
+/* Live sources cannot be paused without losing data at the platform. */
 static bool is_live(const char *spec)
 {
-    return strncmp(spec, "tcp", 3) == 0 || strncmp(spec, "simulate", 8) == 0 ||
-           strncmp(spec, "stdin", 5) == 0;
+    static const char *const live[] = { "tcp",      "simulate", "stdin",
+                                        "x1",       "x2",       "xsearch",
+                                        "jetstream", "mastodon", "github" };
+    for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++) {
+        size_t n = strlen(live[i]);
+        if (strncmp(spec, live[i], n) == 0 &&
+            (spec[n] == ':' || spec[n] == '?' || spec[n] == '\0')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 int cmd_collect(int argc, char **argv)
@@ -254,10 +315,11 @@ int cmd_collect(int argc, char **argv)
     memset(&cfg, 0, sizeof(cfg));
     char *specs[64];
     int n_specs = 0;
+    struct sink_specs sinks = { .n = 0 };
     bool policy_set = false, quiet = false, progress = isatty(2);
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
-        int c = common_opt(argc, argv, &i, &cfg, &policy_set);
+        int c = common_opt(argc, argv, &i, &cfg, &policy_set, &sinks);
         if (c < 0) {
             return CLI_EXIT_USAGE;
         }
@@ -303,18 +365,19 @@ int cmd_collect(int argc, char **argv)
     if (quiet) {
         pr.final_only = true;
     }
-    return run_pipeline("collect", &cfg, specs, n_specs, &pr);
+    return run_pipeline("collect", &cfg, specs, n_specs, &sinks, &pr);
 }
 
 int cmd_ingest(int argc, char **argv)
 {
     struct roost_pipeline_cfg cfg;
     memset(&cfg, 0, sizeof(cfg));
+    struct sink_specs sinks = { .n = 0 };
     bool policy_set = false;
     int i = 1;
     for (; i < argc; i++) {
         const char *v = NULL;
-        int c = common_opt(argc, argv, &i, &cfg, &policy_set);
+        int c = common_opt(argc, argv, &i, &cfg, &policy_set, &sinks);
         if (c < 0) {
             return CLI_EXIT_USAGE;
         }
@@ -338,8 +401,8 @@ int cmd_ingest(int argc, char **argv)
         fprintf(stderr, "usage: roost ingest [options] FILE...\n");
         return CLI_EXIT_USAGE;
     }
-    if (cfg.out_path == NULL) {
-        cfg.out_path = "-";
+    if (cfg.out_path == NULL && sinks.n == 0) {
+        cfg.out_path = "-"; /* with sinks, JSON only when asked */
     }
     char *specs[64];
     struct progress pr = { .verb = "ingest", .bar = true,
@@ -366,7 +429,7 @@ int cmd_ingest(int argc, char **argv)
         snprintf(specs[k], n, "file:%s?name=file%d", argv[i + k], k);
     }
     if (rc == CLI_EXIT_OK) {
-        rc = run_pipeline("ingest", &cfg, specs, n_files, &pr);
+        rc = run_pipeline("ingest", &cfg, specs, n_files, &sinks, &pr);
     }
     for (int k = 0; k < n_files; k++) {
         free(specs[k]);
@@ -382,9 +445,10 @@ int cmd_replay(int argc, char **argv)
     const char *dir = NULL, *source = NULL;
     int64_t from = INT64_MIN, to = INT64_MAX;
     double speed = 0;
+    struct sink_specs sinks = { .n = 0 };
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
-        int c = common_opt(argc, argv, &i, &cfg, &policy_set);
+        int c = common_opt(argc, argv, &i, &cfg, &policy_set, &sinks);
         if (c < 0) {
             return CLI_EXIT_USAGE;
         }
@@ -433,7 +497,7 @@ int cmd_replay(int argc, char **argv)
                         "[--speed max|1x|10x]\n");
         return CLI_EXIT_USAGE;
     }
-    if (cfg.out_path == NULL) {
+    if (cfg.out_path == NULL && sinks.n == 0) {
         cfg.out_path = "-";
     }
     struct roost_diag diag;
@@ -445,6 +509,11 @@ int cmd_replay(int argc, char **argv)
     if (roost_pipeline_new(&cfg, &p, &diag) < 0) {
         fprintf(stderr, "roost: replay: %s\n", diag.msg);
         return CLI_EXIT_FAIL;
+    }
+    int src = add_sinks("replay", p, &sinks);
+    if (src != CLI_EXIT_OK) {
+        roost_pipeline_free(p);
+        return src;
     }
     running = p;
     catch_signals();

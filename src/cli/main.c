@@ -119,6 +119,18 @@ static const struct verb verbs[] = {
       NULL, &cmd_simulate_usage },
     { "archive", cmd_archive, "inspect a raw archive: ls, cat, stats", NULL,
       &cmd_archive_usage },
+    { "stream", cmd_stream, "one continuous SQL query over live sources",
+      NULL, &cmd_stream_usage },
+    { "run", cmd_run, "a pipeline config: sources, queries, outputs", NULL,
+      &cmd_run_usage },
+    { "query", cmd_query, "read-only SQL over the SQLite store", NULL,
+      &cmd_query_usage },
+    { "serve", cmd_serve, "dashboard, REST API, event stream over a store",
+      NULL, &cmd_serve_usage },
+    { "search", cmd_search, "full-text search of the store, bm25-ranked",
+      NULL, &cmd_search_usage },
+    { "export", cmd_export, "the store's posts as CSV or JSONL", NULL,
+      &cmd_export_usage },
 };
 
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

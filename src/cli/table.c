@@ -23,9 +23,14 @@ static size_t cut_bytes(const char *s, size_t cps)
     return i;
 }
 
+static size_t columns(const char *s)
+{
+    return roost_utf8_width(s, strlen(s));
+}
+
 static size_t width(const char *s, size_t max_width)
 {
-    size_t w = roost_utf8_count(s, strlen(s));
+    size_t w = columns(s);
     return max_width > 0 && w > max_width ? max_width : w;
 }
 
@@ -45,7 +50,7 @@ static void row(FILE *out, const char *const *cells, const size_t *w,
 {
     for (size_t c = 0; c < n_cols; c++) {
         const char *s = cells[c] ? cells[c] : "null";
-        size_t cw = roost_utf8_count(s, strlen(s));
+        size_t cw = columns(s);
         fputc('|', out);
         if (max_width > 0 && cw > max_width) {
             size_t keep = max_width > 3 ? max_width - 3 : 0;

@@ -11,6 +11,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -34,6 +36,22 @@ int roost_buf_printf(struct roost_buf *b, const char *fmt, ...)
     ROOST_PRINTF(2, 3);
 /* roost_buf_add_json_str - append s as a JSON string literal, quoted. */
 int roost_buf_add_json_str(struct roost_buf *b, const char *s, size_t len);
+/* roost_buf_add_i64 - v in decimal, as printf's "%lld" writes it. */
+int roost_buf_add_i64(struct roost_buf *b, int64_t v);
+
+/* roost_buf_addn - roost_buf_add() with the common case (room already
+ * there) inline, for writers that append many short pieces. */
+static inline int roost_buf_addn(struct roost_buf *b, const char *p,
+                                 size_t len)
+{
+    if (ROOST_LIKELY(len < b->cap - b->len && len <= b->max_len - b->len)) {
+        memcpy(b->ptr + b->len, p, len);
+        b->len += len;
+        b->ptr[b->len] = '\0';
+        return 0;
+    }
+    return roost_buf_add(b, p, len);
+}
 /* roost_buf_take - hand the contents to the caller (roost_free them). */
 char *roost_buf_take(struct roost_buf *b, size_t *len);
 

@@ -134,3 +134,29 @@ size_t roost_utf8_count(const char *s, size_t len)
     }
     return n;
 }
+
+static bool is_wide(uint32_t c)
+{
+    return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+           (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+           (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+           (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+size_t roost_utf8_width(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, w = 0;
+    while (i < len) {
+        uint32_t c = p[i];
+        size_t k = c < 0x80 ? 1 : roost_utf8_decode(p + i, len - i, &c);
+        if (k == 0) {
+            k = 1;
+            c = '?';
+        }
+        w += is_wide(c) ? 2 : 1;
+        i += k;
+    }
+    return w;
+}

@@ -68,4 +68,9 @@ bool roost_utf8_valid(const char *s, size_t len);
 /* roost_utf8_count - number of code points in valid UTF-8 s[0..len). */
 size_t roost_utf8_count(const char *s, size_t len);
 
+/* roost_utf8_width - terminal columns of s[0..len): code points, East
+ * Asian wide and fullwidth ones (CJK, Hangul, emoji) counted twice;
+ * invalid bytes count one each. */
+size_t roost_utf8_width(const char *s, size_t len);
+
 #endif /* ROOST_CORE_STR_H */

@@ -12,9 +12,18 @@
  * either (a) not archived: its source will send it again, because it
  * resumes after its last archived position, or (b) archived: processed
  * exactly once, live or at recovery.
+ *
+ * Sinks: with sinks, the normalizer is reset per batch rather than per
+ * record, so a whole batch's posts go to each sink in one write (drain()).
+ * Their strings are views into the batch's bytes, which live until the
+ * batch is done; records read from the archive (recovery, replay) are
+ * copied into the `keep` arena first, since the reader reuses its
+ * buffer. drain() also runs when the normalizer holds DRAIN_POSTS posts
+ * or DRAIN_BYTES of arena, which bounds memory during a long recovery.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,11 +39,17 @@
 #include "store/archive.h"
 #include "store/deadletter.h"
 
-#define MAX_SOURCES 64
-#define OUT_MAX_BYTES (256u << 20)
+#define MAX_SOURCES    64
+#define MAX_SINKS      16
+#define DRAIN_POSTS    8192
+#define DRAIN_BYTES    (64u << 20)
+#define KEEP_MAX_BYTES (256u << 20)
+#define OUT_MAX_BYTES  (256u << 20)
 
 struct roost_pipeline {
     struct roost_pipeline_cfg cfg;
+    pthread_mutex_t snap_mu;           /* guards snap */
+    struct roost_pipeline_stats snap;  /* for other threads (dashboard) */
     struct roost_source *srcs[MAX_SOURCES];
     uint32_t n_srcs;
     struct roost_queue *queue;
@@ -45,6 +60,12 @@ struct roost_pipeline {
     struct roost_buf out;
     struct roost_json_doc doc;
     struct roost_norm norm;
+    struct roost_sink *sinks[MAX_SINKS];
+    uint32_t n_sinks;
+    struct roost_arena keep;  /* archived records the norm points into */
+    struct roost_buf dl_json; /* a rejected post as JSON */
+    uint32_t n_out_posts;     /* norm posts already written to --out */
+    uint32_t n_out_ctls;
     struct roost_pipeline_stats st;
     uint64_t n_done;    /* archived records fully processed */
     uint64_t out_bytes; /* output file length at n_done */
@@ -164,6 +185,75 @@ static int dead(struct roost_pipeline *p, const char *source, uint64_t line,
     return roost_deadletter_write(&p->dl, &d);
 }
 
+/* reject - dead-letter the posts of a batch sink s refused. */
+static int reject(struct roost_pipeline *p, struct roost_sink *s, int err)
+{
+    char reason[sizeof(s->diag.msg) + 96];
+    snprintf(reason, sizeof(reason), "sink %s rejected: %s", s->name,
+             s->diag.msg[0] != '\0' ? s->diag.msg : roost_strerror(err));
+    for (uint32_t i = 0; i < p->norm.n_posts; i++) {
+        roost_buf_reset(&p->dl_json);
+        int rc = roost_post_write_json(&p->norm.posts[i], &p->dl_json);
+        if (rc < 0) {
+            return rc;
+        }
+        p->st.n_dead_sink++;
+        rc = dead(p, s->name, 0, ROOST_STR_NULL, err, reason, p->dl_json.ptr,
+                  p->dl_json.len);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* drain - hand the normalized posts and control events to every sink,
+ * then forget them. */
+static int drain(struct roost_pipeline *p)
+{
+    struct roost_sink_batch sb = {
+        .posts = p->norm.posts,
+        .n_posts = p->norm.n_posts,
+        .ctls = p->norm.ctls,
+        .n_ctls = p->norm.n_ctls,
+    };
+    int rc = 0;
+    for (uint32_t i = 0;
+         rc == 0 && i < p->n_sinks && (sb.n_posts > 0 || sb.n_ctls > 0); i++) {
+        int wrc = roost_sink_write(p->sinks[i], &sb);
+        if (wrc == 0) {
+            p->st.n_sink_writes++;
+        } else {
+            rc = reject(p, p->sinks[i], wrc);
+        }
+    }
+    roost_norm_reset(&p->norm);
+    roost_arena_reset(&p->keep);
+    p->n_out_posts = 0;
+    p->n_out_ctls = 0;
+    return rc;
+}
+
+/* keep_bytes - a copy of an archived record that lives until drain(). */
+static int keep_bytes(struct roost_pipeline *p, const char **raw, size_t len)
+{
+    if (p->n_sinks == 0) {
+        return 0;
+    }
+    if (p->keep.used_bytes + len > KEEP_MAX_BYTES / 2) {
+        int rc = drain(p);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    char *copy = roost_arena_dup(&p->keep, *raw, len);
+    if (copy == NULL) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    *raw = copy;
+    return 0;
+}
+
 static int process(struct roost_pipeline *p, const char *source,
                    uint64_t line, struct roost_str pos, int err,
                    const char *raw, size_t len)
@@ -175,8 +265,18 @@ static int process(struct roost_pipeline *p, const char *source,
     }
     struct roost_diag diag;
     memset(&diag, 0, sizeof(diag));
-    roost_norm_reset(&p->norm);
     int rc;
+    if (p->n_sinks == 0) {
+        roost_norm_reset(&p->norm);
+        p->n_out_posts = 0;
+        p->n_out_ctls = 0;
+    } else if (p->norm.n_posts >= DRAIN_POSTS ||
+               p->norm.arena.used_bytes >= DRAIN_BYTES) {
+        rc = drain(p);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     if (p->cfg.format == ROOST_FMT_TEXT ||
         (p->cfg.format == ROOST_FMT_AUTO && roost_is_text_record(raw, len))) {
         rc = roost_norm_text_line(&p->norm, raw, len, line);
@@ -193,12 +293,22 @@ static int process(struct roost_pipeline *p, const char *source,
         }
         return dead(p, source, line, pos, rc, diag.msg, raw, len);
     }
-    p->st.n_posts += p->norm.n_posts;
-    p->st.n_ctls += p->norm.n_ctls;
+    uint32_t first_post = p->n_out_posts, first_ctl = p->n_out_ctls;
+    p->n_out_posts = p->norm.n_posts;
+    p->n_out_ctls = p->norm.n_ctls;
+    p->st.n_posts += p->norm.n_posts - first_post;
+    p->st.n_ctls += p->norm.n_ctls - first_ctl;
+    if (p->cfg.hook != NULL && p->norm.n_posts > first_post) {
+        rc = p->cfg.hook->posts(p->cfg.hook->arg, p->norm.posts + first_post,
+                                p->norm.n_posts - first_post);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     if (p->out_fd < 0) {
         return 0;
     }
-    for (uint32_t i = 0; i < p->norm.n_posts; i++) {
+    for (uint32_t i = first_post; i < p->norm.n_posts; i++) {
         rc = roost_post_write_json(&p->norm.posts[i], &p->out);
         if (rc == 0) {
             rc = roost_buf_addc(&p->out, '\n');
@@ -207,7 +317,8 @@ static int process(struct roost_pipeline *p, const char *source,
             return rc;
         }
     }
-    for (uint32_t i = 0; p->cfg.out_control && i < p->norm.n_ctls; i++) {
+    for (uint32_t i = first_ctl; p->cfg.out_control && i < p->norm.n_ctls;
+         i++) {
         rc = roost_ctl_write_json(&p->norm.ctls[i], &p->out);
         if (rc == 0) {
             rc = roost_buf_addc(&p->out, '\n');
@@ -219,9 +330,22 @@ static int process(struct roost_pipeline *p, const char *source,
     return 0;
 }
 
-/* Write the output buffer, make outputs durable, advance the checkpoint. */
+static int hook_commit(struct roost_pipeline *p, uint64_t n_done)
+{
+    if (p->cfg.hook == NULL) {
+        return 0;
+    }
+    return p->cfg.hook->commit(p->cfg.hook->arg, n_done);
+}
+
+/* Hand pending posts to the sinks, write the output buffer, make outputs
+ * and sinks durable, advance the checkpoint. */
 static int commit(struct roost_pipeline *p, uint64_t n_done)
 {
+    int rc = drain(p);
+    if (rc < 0) {
+        return rc;
+    }
     size_t off = 0;
     while (off < p->out.len) {
         ssize_t w = write(p->out_fd, p->out.ptr + off, p->out.len - off);
@@ -235,19 +359,27 @@ static int commit(struct roost_pipeline *p, uint64_t n_done)
     }
     p->out_bytes += p->out.len;
     roost_buf_reset(&p->out);
+    for (uint32_t i = 0; i < p->n_sinks; i++) {
+        rc = roost_sink_flush(p->sinks[i]);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     p->n_done = n_done;
     if (p->archive == NULL) {
-        return 0;
+        return hook_commit(p, n_done);
     }
     struct ckpt c = { .n_done = n_done, .out_bytes = p->out_bytes };
     if (p->out_fd >= 0 && !p->out_is_stdout && fsync(p->out_fd) != 0) {
         return ROOST_ERR(ROOST_EIO);
     }
-    int rc = roost_deadletter_sync(&p->dl, &c.dl_bytes);
+    rc = roost_deadletter_sync(&p->dl, &c.dl_bytes);
     if (rc < 0) {
         return rc;
     }
-    return ckpt_write(p->ckpt_path, &c);
+    rc = ckpt_write(p->ckpt_path, &c);
+    /* The hook checkpoints only after ours is durable (engine.h). */
+    return rc < 0 ? rc : hook_commit(p, n_done);
 }
 
 /* ---- recovery ------------------------------------------------------------------ */
@@ -282,6 +414,13 @@ static int recover(struct roost_pipeline *p, struct roost_diag *diag)
     }
     p->n_done = c.n_done;
     p->out_bytes = c.out_bytes;
+    if (p->cfg.hook != NULL) {
+        rc = p->cfg.hook->recover(p->cfg.hook->arg, p->cfg.archive_dir,
+                                  c.n_done, diag);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     struct roost_archive_reader *r = NULL;
     rc = roost_archive_reader_open(p->cfg.archive_dir, INT64_MIN, INT64_MAX,
                                    NULL, &r, diag);
@@ -299,8 +438,13 @@ static int recover(struct roost_pipeline *p, struct roost_diag *diag)
         }
         /* Records flagged bad at receive time were archived as received;
          * they are re-judged here exactly as live ones are. */
-        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0,
-                     rec.bytes, rec.len);
+        const char *raw = rec.bytes;
+        rc = keep_bytes(p, &raw, rec.len);
+        if (rc < 0) {
+            break;
+        }
+        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0, raw,
+                     rec.len);
         if (rc < 0) {
             break;
         }
@@ -330,6 +474,7 @@ int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
     if (p == NULL) {
         return ROOST_ERR(ROOST_ENOMEM);
     }
+    pthread_mutex_init(&p->snap_mu, NULL);
     p->cfg = *cfg;
     if (p->cfg.max_record_bytes == 0) {
         p->cfg.max_record_bytes = 1u << 20;
@@ -354,6 +499,8 @@ int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
     roost_json_doc_init(&p->doc, ROOST_JSON_DEFAULT_DEPTH,
                         p->cfg.max_record_bytes);
     roost_norm_init(&p->norm);
+    roost_arena_init(&p->keep, 1u << 20, KEEP_MAX_BYTES);
+    roost_buf_init(&p->dl_json, 64u << 20);
     int rc = roost_deadletter_open(&p->dl, cfg->dead_letter_path);
     if (rc < 0) {
         roost_diag_set(diag, rc, 0, "cannot open dead-letter file %s",
@@ -433,10 +580,16 @@ void roost_pipeline_free(struct roost_pipeline *p)
     if (p->out_fd >= 0 && !p->out_is_stdout) {
         close(p->out_fd);
     }
+    for (uint32_t i = 0; i < p->n_sinks; i++) {
+        roost_sink_free(p->sinks[i]);
+    }
     roost_deadletter_close(&p->dl);
     roost_norm_fini(&p->norm);
+    roost_arena_fini(&p->keep);
+    roost_buf_fini(&p->dl_json);
     roost_json_doc_fini(&p->doc);
     roost_buf_fini(&p->out);
+    pthread_mutex_destroy(&p->snap_mu);
     roost_free(p);
 }
 
@@ -449,6 +602,23 @@ int roost_pipeline_add_source(struct roost_pipeline *p,
     }
     src->max_record_bytes = p->cfg.max_record_bytes;
     p->srcs[p->n_srcs++] = src;
+    return 0;
+}
+
+int roost_pipeline_add_sink(struct roost_pipeline *p, struct roost_sink *sink,
+                            struct roost_diag *diag)
+{
+    if (p->n_sinks >= MAX_SINKS) {
+        roost_sink_free(sink);
+        return roost_diag_set(diag, ROOST_ERR(ROOST_ELIMIT), 0,
+                              "too many sinks (max %d)", MAX_SINKS);
+    }
+    int rc = roost_sink_open(sink, diag);
+    if (rc < 0) {
+        roost_sink_free(sink);
+        return rc;
+    }
+    p->sinks[p->n_sinks++] = sink;
     return 0;
 }
 
@@ -467,6 +637,34 @@ void roost_pipeline_stats(struct roost_pipeline *p,
     for (uint32_t i = 0; i < p->n_srcs; i++) {
         out->n_sources_done += roost_source_is_done(p->srcs[i]);
     }
+}
+
+void roost_pipeline_snapshot(struct roost_pipeline *p,
+                             struct roost_pipeline_stats *out)
+{
+    pthread_mutex_lock(&p->snap_mu);
+    *out = p->snap;
+    pthread_mutex_unlock(&p->snap_mu);
+}
+
+size_t roost_pipeline_sources(struct roost_pipeline *p,
+                              struct roost_source **out, size_t cap)
+{
+    size_t n = p->n_srcs < cap ? p->n_srcs : cap;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = p->srcs[i];
+    }
+    return n;
+}
+
+/* Publish the counters for other threads; owner thread only. */
+static void take_snapshot(struct roost_pipeline *p)
+{
+    struct roost_pipeline_stats st;
+    roost_pipeline_stats(p, &st);
+    pthread_mutex_lock(&p->snap_mu);
+    p->snap = st;
+    pthread_mutex_unlock(&p->snap_mu);
 }
 
 static void maybe_progress(struct roost_pipeline *p, bool force)
@@ -560,8 +758,13 @@ int roost_pipeline_replay(struct roost_pipeline *p, const char *dir,
                 nanosleep(&ts, NULL);
             }
         }
-        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0,
-                     rec.bytes, rec.len);
+        const char *raw = rec.bytes;
+        rc = keep_bytes(p, &raw, rec.len);
+        if (rc < 0) {
+            break;
+        }
+        rc = process(p, rec.source, 0, roost_str_cstr(rec.position), 0, raw,
+                     rec.len);
         if (rc < 0) {
             break;
         }
@@ -624,6 +827,7 @@ int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
         }
     }
     p->last_progress_ms = mono_ms();
+    bool ended = false; /* every source ended: the end of input */
     for (;;) {
         void *item = NULL;
         rc = roost_queue_pop(p->queue, 100, &item);
@@ -637,6 +841,7 @@ int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
                 nanosleep(&ts, NULL);
             }
             rc = handle_batch(p, b);
+            take_snapshot(p);
             roost_batch_free(b);
             if (rc < 0) {
                 roost_diag_set(diag, rc, 0, "processing failed: %s",
@@ -644,7 +849,15 @@ int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
                 goto out_stop;
             }
         } else if (rc != ROOST_EAGAIN) {
+            ended = true;
             break; /* closed and drained */
+        } else if (p->cfg.hook != NULL) {
+            rc = p->cfg.hook->tick(p->cfg.hook->arg);
+            if (rc < 0) {
+                roost_diag_set(diag, rc, 0, "query engine failed: %s",
+                               roost_strerror(rc));
+                goto out_stop;
+            }
         }
         maybe_progress(p, false);
         if (atomic_load(&p->stop)) {
@@ -672,6 +885,13 @@ out_stop:
         while (rc == 0 && roost_queue_pop(p->queue, 0, &item) == 0) {
             rc = handle_batch(p, item);
             roost_batch_free(item);
+        }
+    }
+    if (rc == 0 && ended && p->cfg.hook != NULL) {
+        rc = p->cfg.hook->finish(p->cfg.hook->arg, p->n_done);
+        if (rc < 0) {
+            roost_diag_set(diag, rc, 0, "query engine failed: %s",
+                           roost_strerror(rc));
         }
     }
     maybe_progress(p, true);

@@ -12,14 +12,19 @@
  *      it: from here on the record is acknowledged and cannot be lost;
  *   2. parses and normalizes each record; posts (and control events when
  *      asked) go to the output file, bad records to the dead-letter file;
- *   3. syncs the outputs and writes a checkpoint: how many archived
- *      records are fully processed, and the output files' lengths.
+ *      the batch's posts and control events go to every sink (one
+ *      roost_sink_write per sink and batch); a batch a sink rejects is
+ *      dead-lettered post by post ("sink NAME rejected: ...") and counted;
+ *   3. flushes the sinks, syncs the outputs and writes a checkpoint: how
+ *      many archived records are fully processed, and the output files'
+ *      lengths.
  *
  * On start, the archive recovers its torn tail, the outputs are cut back
  * to the checkpointed lengths, the archived records past the checkpoint
  * are processed again, and each source resumes after the last position it
  * had archived. So a kill -9 at any moment loses nothing and writes
- * nothing twice.
+ * nothing twice. Sinks cannot be cut back, so they may see the records
+ * past the checkpoint again; they are idempotent by post id (sink.h).
  * Thread: one owner thread; sources run their own threads inside.
  */
 #ifndef ROOST_ENGINE_PIPELINE_H
@@ -31,6 +36,7 @@
 #include "core/queue.h"
 #include "parse/post.h"
 #include "source/source.h"
+#include "store/sink.h"
 
 struct roost_pipeline_stats {
     uint64_t n_records;   /* processed (archived, normalized or dead) */
@@ -39,6 +45,9 @@ struct roost_pipeline_stats {
     uint64_t n_ctls;
     uint64_t n_dead;      /* dead letters, all classes */
     uint64_t n_dead_parse, n_dead_utf8, n_dead_limit, n_dead_other;
+    uint64_t n_dead_sink; /* posts of batches a sink rejected (also in
+                             n_dead and its class) */
+    uint64_t n_sink_writes; /* roost_sink_write calls that succeeded */
     uint64_t n_recovered; /* archived records re-processed at start */
     uint64_t n_archived;
     struct roost_queue_stats queue;
@@ -48,7 +57,27 @@ struct roost_pipeline_stats {
 typedef void roost_progress_fn(void *arg,
                                const struct roost_pipeline_stats *st);
 
+/*
+ * struct roost_pipeline_hook - a consumer of normalized posts that shares
+ * the pipeline's exactly-once recovery (the continuous query engine,
+ * engine/engine.h). All calls come from the processing thread:
+ * recover() once at start with the checkpointed record count, posts()
+ * per normalized record, commit() after each durable checkpoint (also
+ * without an archive), tick() when idle, finish() when every source has
+ * ended. A negative return stops the pipeline with that error.
+ */
+struct roost_pipeline_hook {
+    int (*recover)(void *arg, const char *archive_dir, uint64_t n_done,
+                   struct roost_diag *diag);
+    int (*posts)(void *arg, const struct roost_post *posts, uint32_t n);
+    int (*commit)(void *arg, uint64_t n_done);
+    int (*tick)(void *arg);
+    int (*finish)(void *arg, uint64_t n_done);
+    void *arg;
+};
+
 struct roost_pipeline_cfg {
+    const struct roost_pipeline_hook *hook; /* NULL: none; borrowed */
     const char *archive_dir;   /* NULL: no archive, no recovery */
     int archive_fsync;         /* enum roost_archive_fsync; 0 = default */
     const char *out_path;      /* posts as JSONL; NULL: none; "-": stdout */
@@ -78,6 +107,15 @@ int roost_pipeline_add_source(struct roost_pipeline *p,
                               struct roost_source *src);
 
 /*
+ * roost_pipeline_add_sink - open sink (when it is not open yet) and write
+ * every batch to it from now on. Takes sink, also on failure. Call before
+ * run or replay. Returns 0, ROOST_ELIMIT (too many sinks) or the open's
+ * error (diag says why).
+ */
+int roost_pipeline_add_sink(struct roost_pipeline *p, struct roost_sink *sink,
+                            struct roost_diag *diag);
+
+/*
  * roost_pipeline_run - recover, start the sources, process until every
  * source has ended and the queue is empty, or roost_pipeline_stop().
  * Returns 0 or a negative ROOST_E* (diag says why).
@@ -101,5 +139,17 @@ void roost_pipeline_stop(struct roost_pipeline *p);
 
 void roost_pipeline_stats(struct roost_pipeline *p,
                           struct roost_pipeline_stats *out);
+
+/*
+ * roost_pipeline_snapshot - the counters as of the last processed batch.
+ * Thread: any (roost_pipeline_stats is for the owner thread only).
+ */
+void roost_pipeline_snapshot(struct roost_pipeline *p,
+                             struct roost_pipeline_stats *out);
+
+/* roost_pipeline_sources - the sources (borrowed), at most cap. The list
+ * is fixed once run() starts; their stats have thread-safe getters. */
+size_t roost_pipeline_sources(struct roost_pipeline *p,
+                              struct roost_source **out, size_t cap);
 
 #endif /* ROOST_ENGINE_PIPELINE_H */

@@ -102,6 +102,18 @@ static const char esc_tab[256] = {
     ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t',
 };
 
+/* Accessor memo of a doc (see "Lookup indexes" below). */
+struct roost_json_memo {
+    uint32_t *slots;     /* the tables of this parse, back to back */
+    uint32_t n_slots;    /* used by this parse */
+    uint32_t cap_slots;  /* allocated */
+    size_t scratch_used; /* scratch bytes decoded so far by this parse */
+};
+
+/* tok.memo of a string whose escapes are validated but not yet decoded:
+ * ptr/len are then its source bytes between the quotes. */
+#define MEMO_RAW 1u
+
 /* ---- doc lifecycle ------------------------------------------------------ */
 
 void roost_json_doc_init(struct roost_json_doc *d, uint32_t max_depth,
@@ -114,6 +126,10 @@ void roost_json_doc_init(struct roost_json_doc *d, uint32_t max_depth,
 
 void roost_json_doc_fini(struct roost_json_doc *d)
 {
+    if (d->memo != NULL) {
+        roost_free(d->memo->slots);
+        roost_free(d->memo);
+    }
     roost_free(d->toks);
     roost_free(d->scratch);
     memset(d, 0, sizeof(*d));
@@ -250,6 +266,25 @@ static int fail(struct perr *e, int rc, const char *at, const char *msg)
     return rc;
 }
 
+/* grow_scratch - size the scratch to the input length at the first escape
+ * of a parse (nothing decoded yet, so nothing can dangle). */
+static int grow_scratch(struct roost_json_doc *d, size_t in_len, size_t used,
+                        const char *p, struct perr *e)
+{
+    if (d->cap_scratch >= in_len) {
+        return 0;
+    }
+    assert(used == 0);
+    (void)used;
+    char *ns = roost_realloc(d->scratch, in_len);
+    if (ns == NULL) {
+        return fail(e, ROOST_ERR(ROOST_ENOMEM), p, "out of memory");
+    }
+    d->scratch = ns;
+    d->cap_scratch = in_len;
+    return 0;
+}
+
 /*
  * unescape - finish a string that has an escape at p; s is just past the
  * opening quote. Decodes into d->scratch at *used.
@@ -266,14 +301,9 @@ static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
                     const char **endp, struct roost_json_tok *t,
                     struct perr *e)
 {
-    if (d->cap_scratch < in_len) {
-        assert(*used == 0);
-        char *ns = roost_realloc(d->scratch, in_len);
-        if (ns == NULL) {
-            return fail(e, ROOST_ERR(ROOST_ENOMEM), p, "out of memory");
-        }
-        d->scratch = ns;
-        d->cap_scratch = in_len;
+    int rc = grow_scratch(d, in_len, *used, p, e);
+    if (rc < 0) {
+        return rc;
     }
     char *start = d->scratch + *used;
     char *w = start;
@@ -370,11 +400,181 @@ static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
     assert((size_t)(w - d->scratch) <= in_len);
     t->type = ROOST_JSON_STRING;
     t->is_float = 0;
+    t->memo = 0;
     t->ptr = start;
     t->len = (uint32_t)(w - start);
     *used = (size_t)(w - d->scratch);
     *endp = p + 1;
     return 0;
+}
+
+/*
+ * skip_escaped - validate the rest of a string value that has an escape
+ * at p, exactly as unescape() would, but decode nothing: t keeps the
+ * source bytes and MEMO_RAW, and decode_raw() runs on first access. Most
+ * strings of a tweet are never read, so most escapes are never decoded.
+ * The scratch is still sized here, so a later decode never reallocates.
+ */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif /* __GNUC__ */
+static int skip_escaped(struct roost_json_doc *d, size_t in_len, size_t used,
+                        const char *s, const char *p, const char *end,
+                        const char **endp, struct roost_json_tok *t,
+                        struct perr *e)
+{
+    int rc = grow_scratch(d, in_len, used, p, e);
+    if (rc < 0) {
+        return rc;
+    }
+    /* p is at a byte that ends a plain run. Escapes come in runs (a
+     * non-Latin text is all \uXXXX), so after one the next byte is tested
+     * before going back to the vector scan. */
+    for (;;) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\\') {
+            if (end - p < 2) {
+                return fail(e, ROOST_ERR(ROOST_EPARSE), p,
+                            "unterminated string");
+            }
+            unsigned char x = (unsigned char)p[1];
+            if (x == 'u') {
+                if (end - p < 6 || (hex_tab[(unsigned char)p[2]] |
+                                    hex_tab[(unsigned char)p[3]] |
+                                    hex_tab[(unsigned char)p[4]] |
+                                    hex_tab[(unsigned char)p[5]]) < 0) {
+                    return fail(e, ROOST_ERR(ROOST_EPARSE), p,
+                                "invalid \\u escape");
+                }
+                if (hex_tab[(unsigned char)p[2]] == 0xD &&
+                    hex_tab[(unsigned char)p[3]] >= 8) {
+                    /* A high surrogate D800..DBFF must be followed by a
+                     * low one DC00..DFFF, as unescape() requires. */
+                    if (!(hex_tab[(unsigned char)p[3]] < 0xC &&
+                          end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+                          hex_tab[(unsigned char)p[8]] == 0xD &&
+                          hex_tab[(unsigned char)p[9]] >= 0xC &&
+                          (hex_tab[(unsigned char)p[10]] |
+                           hex_tab[(unsigned char)p[11]]) >= 0)) {
+                        return fail(e, ROOST_ERR(ROOST_EUTF8), p,
+                                    "lone surrogate escape");
+                    }
+                    p += 6;
+                }
+                p += 6;
+            } else {
+                if (esc_tab[x] == 0) {
+                    return fail(e, ROOST_ERR(ROOST_EPARSE), p,
+                                "invalid escape");
+                }
+                p += 2;
+            }
+            if (p < end && *p == '\\') {
+                continue;
+            }
+        } else if (c == '"') {
+            break;
+        } else if (c < 0x20) {
+            return fail(e, ROOST_ERR(ROOST_EPARSE), p,
+                        "control character in string");
+        } else {
+            assert(c >= 0x80);
+            do {
+                size_t n = utf8_len(p, end);
+                if (n == 0) {
+                    return fail(e, ROOST_ERR(ROOST_EUTF8), p,
+                                "invalid utf-8");
+                }
+                p += n;
+            } while (p < end && (unsigned char)*p >= 0x80);
+        }
+        p = skip_plain(p, end);
+        if (p == end) {
+            return fail(e, ROOST_ERR(ROOST_EPARSE), p, "unterminated string");
+        }
+    }
+    t->type = ROOST_JSON_STRING;
+    t->is_float = 0;
+    t->memo = MEMO_RAW;
+    t->ptr = s;
+    t->len = (uint32_t)(p - s);
+    *endp = p + 1;
+    return 0;
+}
+
+/*
+ * decode_raw - decode the MEMO_RAW string token t into the scratch and make
+ * t a plain view of the result. Its source was validated by skip_escaped(),
+ * so nothing can fail here.
+ *
+ * Bounds: reads stay within the string's source bytes. Writes start at
+ * scratch_used; every decoded string is no longer than its source and the
+ * sources are disjoint parts of the input, which the scratch can hold
+ * whole, so scratch_used + source length <= cap_scratch, and the 16-byte
+ * stores below run only while 16 source bytes remain.
+ */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif /* __GNUC__ */
+static void decode_raw(const struct roost_json_doc *d,
+                       struct roost_json_tok *t)
+{
+    struct roost_json_memo *m = d->memo;
+    const char *p = t->ptr;
+    const char *end = p + t->len;
+    char *start = d->scratch + m->scratch_used;
+    char *w = start;
+    assert(m->scratch_used + t->len <= d->cap_scratch);
+    while (p < end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+        const __m128i bslash = _mm_set1_epi8('\\');
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            _mm_storeu_si128((__m128i *)(void *)w, v);
+            unsigned bits =
+                (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+            if (bits != 0) {
+                unsigned k = (unsigned)__builtin_ctz(bits);
+                p += k;
+                w += k;
+                goto escape;
+            }
+            p += 16;
+            w += 16;
+        }
+#endif /* __SSE2__ && __GNUC__ */
+        while (p < end && *p != '\\') {
+            *w++ = *p++;
+        }
+        if (p == end) {
+            break;
+        }
+    escape:
+        assert(end - p >= 2 && *p == '\\');
+        if (p[1] != 'u') {
+            *w++ = esc_tab[(unsigned char)p[1]];
+            p += 2;
+            if (p < end && *p == '\\') {
+                goto escape;
+            }
+            continue;
+        }
+        uint32_t cp = (uint32_t)hex4(p + 2);
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo = (uint32_t)hex4(p + 8);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+        }
+        w = put_utf8(w, cp);
+        p += 6;
+        if (p < end && *p == '\\') {
+            goto escape; /* escapes come in runs */
+        }
+    }
+    m->scratch_used += (size_t)(w - start);
+    t->ptr = start;
+    t->len = (uint32_t)(w - start);
+    t->memo = 0;
 }
 
 /*
@@ -387,7 +587,7 @@ __attribute__((always_inline))
 static inline int scan_string(struct roost_json_doc *d, size_t in_len,
                               size_t *used, const char *p, const char *end,
                               const char **endp, struct roost_json_tok *t,
-                              struct perr *e)
+                              struct perr *e, bool lazy)
 {
     const char *s = p;
     for (;;) {
@@ -401,7 +601,10 @@ static inline int scan_string(struct roost_json_doc *d, size_t in_len,
             break;
         }
         if (c == '\\') {
-            return unescape(d, in_len, used, s, p, end, endp, t, e);
+            /* Keys are decoded now: lookups compare and hash them. */
+            return lazy ? skip_escaped(d, in_len, *used, s, p, end, endp, t,
+                                       e)
+                        : unescape(d, in_len, used, s, p, end, endp, t, e);
         }
         if (c < 0x20) {
             return fail(e, ROOST_ERR(ROOST_EPARSE), p,
@@ -419,6 +622,7 @@ static inline int scan_string(struct roost_json_doc *d, size_t in_len,
     }
     t->type = ROOST_JSON_STRING;
     t->is_float = 0;
+    t->memo = 0;
     t->ptr = s;
     t->len = (uint32_t)(p - s);
     *endp = p + 1;
@@ -477,6 +681,7 @@ static inline int scan_number(const char *p, const char *end,
     }
     t->type = ROOST_JSON_NUMBER;
     t->is_float = is_float;
+    t->memo = 0;
     t->ptr = s;
     t->len = (uint32_t)(p - s);
     *endp = p;
@@ -521,6 +726,17 @@ int roost_json_parse(struct roost_json_doc *d, const char *buf, size_t len,
             return roost_diag_set(diag, rc, 0, "out of memory");
         }
     }
+
+    /* The memo holds lazy-decode state and lookup indexes: once per doc. */
+    if (d->memo == NULL) {
+        d->memo = roost_calloc(1, sizeof(*d->memo));
+        if (d->memo == NULL) {
+            return roost_diag_set(diag, ROOST_ERR(ROOST_ENOMEM), 0,
+                                  "out of memory");
+        }
+    }
+    d->memo->n_slots = 0;
+    d->memo->scratch_used = 0;
 
     struct roost_json_tok *toks = d->toks;
     uint32_t cap = d->cap_toks;
@@ -569,6 +785,7 @@ value:
         toks[n].type = in_obj ? ROOST_JSON_OBJECT : ROOST_JSON_ARRAY;
         toks[n].is_float = 0;
         toks[n].len = 0;
+        toks[n].memo = 0;
         toks[n].next = cur; /* parent link while open */
         toks[n].ptr = p;
         cur = n++;
@@ -584,7 +801,7 @@ value:
         toks[cur].len = 1;
         goto value;
     case '"':
-        rc = scan_string(d, len, &used, p + 1, end, &p, &toks[n], &e);
+        rc = scan_string(d, len, &used, p + 1, end, &p, &toks[n], &e, true);
         if (ROOST_UNLIKELY(rc < 0)) {
             goto out_fail;
         }
@@ -636,6 +853,7 @@ value:
 
 literal:
     toks[n].is_float = 0;
+    toks[n].memo = 0;
     toks[n].ptr = p;
     toks[n].next = n + 1;
     p += toks[n].len;
@@ -649,7 +867,7 @@ key:
     }
     RESERVE();
     toks[cur].len++;
-    rc = scan_string(d, len, &used, p + 1, end, &p, &toks[n], &e);
+    rc = scan_string(d, len, &used, p + 1, end, &p, &toks[n], &e, false);
     if (ROOST_UNLIKELY(rc < 0)) {
         goto out_fail;
     }
@@ -701,6 +919,7 @@ done:
         FAIL(ROOST_EPARSE, p, "trailing bytes after the value");
     }
     d->n_toks = n;
+    d->memo->scratch_used = used; /* keys decoded; values wait for use */
     return 0;
 
 #undef FAIL
@@ -723,18 +942,185 @@ int roost_json_valid(const char *buf, size_t len, uint32_t max_depth,
 
 /* ---- accessors ---------------------------------------------------------- */
 
-uint32_t roost_json_getn(const struct roost_json_doc *d, uint32_t obj,
-                         const char *key, size_t key_len)
+/*
+ * Lookup indexes. Normalizers ask a tweet object for ~35 keys and a user
+ * object for ~16, many absent, so a scan per lookup costs members x
+ * lookups. An object with at least INDEX_MIN_MEMBERS members is scanned on
+ * its first lookup; the second builds an open-addressing table of its key
+ * token indexes (0 = empty slot; a key is never token 0) in memo->slots,
+ * sized to a power of two at least twice its member count. tok.memo of an
+ * object counts lookups so far, or is MEMO_INDEXED | the table's offset.
+ * Tables are per parse: parse resets memo->n_slots and every tok.memo.
+ */
+#define INDEX_MIN_MEMBERS 8
+#define INDEX_MAX_SLOTS (1u << 22) /* per parse; beyond it lookups scan */
+static_assert(INDEX_MAX_SLOTS <= 1u << 24, "table offsets fit tok.memo");
+#define MEMO_INDEXED 0x80000000u
+
+/* key_hash - a cheap hash of a key: its length and its first and last
+ * eight bytes (fewer for short keys), mixed by one multiply. */
+static inline uint32_t key_hash(const char *p, size_t len)
 {
-    if (!roost_json_is(d, obj, ROOST_JSON_OBJECT) || obj >= d->n_toks) {
-        return ROOST_JSON_NONE;
+    uint64_t a = 0;
+    uint64_t b = 0;
+    if (len >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, p + len - 4, 4);
+        a = x;
+        b = y;
+    } else if (len > 0) {
+        a = (uint64_t)(unsigned char)p[0] |
+            (uint64_t)(unsigned char)p[len / 2] << 8 |
+            (uint64_t)(unsigned char)p[len - 1] << 16;
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ len) *
+                 0xFF51AFD7ED558CCDull;
+    return (uint32_t)(h >> 32);
+}
+
+/* same_bytes - a == b over len bytes, by overlapping 8- or 4-byte loads
+ * that stay inside both ranges (keys are short; no memcmp call). */
+static inline bool same_bytes(const char *a, const char *b, size_t len)
+{
+    uint64_t x, y;
+    if (len >= 8) {
+        size_t i = 0;
+        for (; i + 8 < len; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) {
+                return false;
+            }
+        }
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+        return x == y;
+    }
+    if (len >= 4) {
+        uint32_t u, v, u2, v2;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&u2, a + len - 4, 4);
+        memcpy(&v2, b + len - 4, 4);
+        return ((u ^ v) | (u2 ^ v2)) == 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static inline bool key_eq(const struct roost_json_tok *t, const char *key,
+                          size_t key_len)
+{
+    return t->len == key_len && same_bytes(t->ptr, key, key_len);
+}
+
+/* An indexed object's tok.memo: MEMO_INDEXED | log2(table size) << 24 |
+ * offset of its table in memo->slots (< INDEX_MAX_SLOTS <= 1 << 24). */
+#define MEMO_SHIFT 24
+#define MEMO_OFF_MASK ((1u << MEMO_SHIFT) - 1)
+
+static inline uint32_t index_log2(uint32_t n_members)
+{
+    uint32_t lg = 4;
+    while ((1u << lg) < 2 * n_members) {
+        lg++;
+    }
+    return lg;
+}
+
+/* build_index - the hash table of object obj's keys; false (and no table)
+ * when out of memory or over INDEX_MAX_SLOTS. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif /* __GNUC__ */
+static bool build_index(const struct roost_json_doc *d, uint32_t obj)
+{
+    struct roost_json_memo *m = d->memo;
+    struct roost_json_tok *toks = d->toks;
+    uint32_t n_members = toks[obj].len;
+    if (m == NULL || n_members > INDEX_MAX_SLOTS / 2) {
+        return false;
+    }
+    uint32_t lg = index_log2(n_members);
+    uint32_t size = 1u << lg;
+    if (size > INDEX_MAX_SLOTS - m->n_slots) {
+        return false;
+    }
+    if (m->n_slots + size > m->cap_slots) {
+        uint32_t ncap = m->cap_slots ? m->cap_slots : 1024;
+        while (ncap < m->n_slots + size) {
+            ncap *= 2;
+        }
+        uint32_t *ns = roost_realloc(m->slots, (size_t)ncap * sizeof(*ns));
+        if (ns == NULL) {
+            return false;
+        }
+        m->slots = ns;
+        m->cap_slots = ncap;
+    }
+    uint32_t off = m->n_slots;
+    uint32_t *tab = m->slots + off;
+    uint32_t mask = size - 1;
+    memset(tab, 0, (size_t)size * sizeof(*tab));
+    uint32_t k = obj + 1;
+    for (uint32_t i = 0; i < n_members; i++) {
+        const struct roost_json_tok *t = &toks[k];
+        uint32_t h = key_hash(t->ptr, t->len) & mask;
+        while (tab[h] != 0 && !key_eq(&toks[tab[h]], t->ptr, t->len)) {
+            h = (h + 1) & mask;
+        }
+        tab[h] = k; /* a later duplicate replaces: the last one wins */
+        k = toks[k + 1].next;
+    }
+    m->n_slots = off + size;
+    toks[obj].memo = MEMO_INDEXED | lg << MEMO_SHIFT | off;
+    return true;
+}
+
+/* probe - key's value in the indexed object o, or ROOST_JSON_NONE. */
+static inline uint32_t probe(const struct roost_json_doc *d,
+                             const struct roost_json_tok *o, const char *key,
+                             size_t key_len)
+{
+    const uint32_t *tab = d->memo->slots + (o->memo & MEMO_OFF_MASK);
+    uint32_t mask = (1u << (o->memo >> MEMO_SHIFT & 0x7F)) - 1;
+    uint32_t h = key_hash(key, key_len) & mask;
+    for (uint32_t k; (k = tab[h]) != 0; h = (h + 1) & mask) {
+        if (key_eq(&d->toks[k], key, key_len)) {
+            return k + 1;
+        }
+    }
+    return ROOST_JSON_NONE;
+}
+
+/* getn_scan - lookup in an object not indexed (yet): index it at its
+ * second lookup if it is big enough, else scan it. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif /* __GNUC__ */
+static uint32_t getn_scan(const struct roost_json_doc *d, uint32_t obj,
+                          const char *key, size_t key_len)
+{
+    struct roost_json_tok *o = &d->toks[obj];
+    if (o->len >= INDEX_MIN_MEMBERS && (o->memo > 0 || o->len >= 16) &&
+        build_index(d, obj)) {
+        return probe(d, o, key, key_len);
+    }
+    if (o->memo < MEMO_INDEXED - 1) {
+        o->memo++; /* lookups so far; saturates if indexing fails */
     }
     uint32_t found = ROOST_JSON_NONE;
     uint32_t k = obj + 1;
-    for (uint32_t i = 0; i < d->toks[obj].len; i++) {
-        const struct roost_json_tok *t = &d->toks[k];
-        if (t->len == key_len &&
-            (key_len == 0 || memcmp(t->ptr, key, key_len) == 0)) {
+    for (uint32_t i = 0; i < o->len; i++) {
+        if (key_eq(&d->toks[k], key, key_len)) {
             found = k + 1; /* keep going: the last duplicate wins */
         }
         k = d->toks[k + 1].next;
@@ -742,10 +1128,17 @@ uint32_t roost_json_getn(const struct roost_json_doc *d, uint32_t obj,
     return found;
 }
 
-uint32_t roost_json_get(const struct roost_json_doc *d, uint32_t obj,
-                        const char *key)
+uint32_t roost_json_getn(const struct roost_json_doc *d, uint32_t obj,
+                         const char *key, size_t key_len)
 {
-    return roost_json_getn(d, obj, key, strlen(key));
+    if (!roost_json_is(d, obj, ROOST_JSON_OBJECT) || obj >= d->n_toks) {
+        return ROOST_JSON_NONE;
+    }
+    const struct roost_json_tok *o = &d->toks[obj];
+    if (ROOST_LIKELY((o->memo & MEMO_INDEXED) != 0)) {
+        return probe(d, o, key, key_len);
+    }
+    return getn_scan(d, obj, key, key_len);
 }
 
 uint32_t roost_json_at(const struct roost_json_doc *d, uint32_t arr,
@@ -790,12 +1183,22 @@ uint32_t roost_json_path(const struct roost_json_doc *d, uint32_t from,
     return cur;
 }
 
+/* tok_view - the (decoded) view of string or number token t. */
+static inline struct roost_str tok_view(const struct roost_json_doc *d,
+                                        struct roost_json_tok *t)
+{
+    if (ROOST_UNLIKELY(t->memo == MEMO_RAW) && t->type == ROOST_JSON_STRING) {
+        decode_raw(d, t);
+    }
+    return roost_str_make(t->ptr, t->len);
+}
+
 struct roost_str roost_json_str(const struct roost_json_doc *d, uint32_t i)
 {
     if (!roost_json_is(d, i, ROOST_JSON_STRING)) {
         return ROOST_STR_NULL;
     }
-    return roost_str_make(d->toks[i].ptr, d->toks[i].len);
+    return tok_view(d, &d->toks[i]);
 }
 
 struct roost_str roost_json_text(const struct roost_json_doc *d, uint32_t i)
@@ -804,7 +1207,7 @@ struct roost_str roost_json_text(const struct roost_json_doc *d, uint32_t i)
                                  d->toks[i].type != ROOST_JSON_NUMBER)) {
         return ROOST_STR_NULL;
     }
-    return roost_str_make(d->toks[i].ptr, d->toks[i].len);
+    return tok_view(d, &d->toks[i]);
 }
 
 /* number_text - the text of a number token, or of a string holding a whole
@@ -824,15 +1227,16 @@ static bool number_text(const struct roost_json_doc *d, uint32_t i,
     if (t->type != ROOST_JSON_STRING || t->len == 0) {
         return false;
     }
+    struct roost_str v = roost_json_str(d, i); /* decodes if still raw */
     struct roost_json_tok nt;
     struct perr e;
     const char *endp = NULL;
-    const char *end = t->ptr + t->len;
-    if ((*t->ptr != '-' && !is_digit(*t->ptr)) ||
-        scan_number(t->ptr, end, &endp, &nt, &e) < 0 || endp != end) {
+    const char *end = v.ptr + v.len;
+    if (v.len == 0 || (*v.ptr != '-' && !is_digit(*v.ptr)) ||
+        scan_number(v.ptr, end, &endp, &nt, &e) < 0 || endp != end) {
         return false;
     }
-    *out = roost_str_make(t->ptr, t->len);
+    *out = v;
     *is_float = nt.is_float != 0;
     return true;
 }

@@ -11,10 +11,21 @@
  *
  * Strings are views: into the input when the string had no escapes, else
  * into the doc's scratch, decoded to UTF-8 (\uXXXX and surrogate pairs).
+ * Escapes are validated by the parse but a string value is decoded only
+ * when roost_json_str/text first asks for it (keys are decoded at once),
+ * so read string views through those accessors, never toks[i].ptr/len.
  * Numbers are views of their source text, so ids above 2^53 are never
  * rounded. Invalid UTF-8, lone surrogates, control characters in strings,
  * leading zeros, trailing commas, comments, NaN, and nesting deeper than
  * max_depth are errors with a byte offset in the diag.
+ *
+ * Accessors memoize: the first lookups in a big object build a small hash
+ * index of its keys, so later lookups cost one probe instead of a scan,
+ * and a string decoded once stays decoded. The memo lives in the tape's
+ * pointee, the scratch and d->memo, which the accessors update through a
+ * const doc: a doc, const or not, is used by one thread at a time (Thread:
+ * the caller's). The scratch never moves within a parse, so every view
+ * stays valid until the next roost_json_parse().
  *
  * Object members are stored as key token then value token. To walk an
  * object:
@@ -32,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/str.h"
@@ -51,10 +63,13 @@ enum roost_json_type {
 struct roost_json_tok {
     uint8_t type;     /* enum roost_json_type */
     uint8_t is_float; /* numbers: had a fraction or exponent */
-    uint32_t len;     /* string/number: bytes; array: items; object: members */
+    uint32_t len;     /* number: bytes; array: items; object: members */
     uint32_t next;    /* index just past this value and its descendants */
-    const char *ptr;  /* string: decoded UTF-8; number: source text */
+    uint32_t memo;    /* private: accessor memo (see json.c), 0 after parse */
+    const char *ptr;  /* number: source text; string: use roost_json_str() */
 };
+
+struct roost_json_memo; /* private: lookup indexes (json.c) */
 
 struct roost_json_doc {
     struct roost_json_tok *toks; /* read-only: toks[0] is the root */
@@ -64,6 +79,7 @@ struct roost_json_doc {
     size_t cap_scratch;          /* private */
     uint32_t max_depth;          /* private: nesting limit */
     size_t max_bytes;            /* private: largest accepted document */
+    struct roost_json_memo *memo; /* private: per-parse accessor caches */
 };
 
 #define ROOST_JSON_DEFAULT_DEPTH 512
@@ -97,15 +113,19 @@ static inline uint32_t roost_json_next_sibling(const struct roost_json_doc *d,
     return d->toks[i].next;
 }
 
-/* roost_json_get - value of member `key` in object obj, or ROOST_JSON_NONE
- * (also when obj is NONE or not an object). The last duplicate key wins. */
-uint32_t roost_json_get(const struct roost_json_doc *d, uint32_t obj,
-                        const char *key);
-
-/* roost_json_getn - roost_json_get() with a (key, key_len) key that need not
- * be NUL-terminated. */
+/* roost_json_getn - value of member (key, key_len) in object obj, or
+ * ROOST_JSON_NONE (also when obj is NONE or not an object). The last
+ * duplicate key wins. The key need not be NUL-terminated. */
 uint32_t roost_json_getn(const struct roost_json_doc *d, uint32_t obj,
                          const char *key, size_t key_len);
+
+/* roost_json_get - roost_json_getn() with a C-string key; inline so that
+ * the length of a literal key folds at compile time. */
+static inline uint32_t roost_json_get(const struct roost_json_doc *d,
+                                      uint32_t obj, const char *key)
+{
+    return roost_json_getn(d, obj, key, strlen(key));
+}
 
 /* roost_json_path - nested lookup, keys separated by '.', e.g.
  * "user.screen_name"; array items by index: "entities.urls.0". */

@@ -262,6 +262,12 @@ static enum roost_format detect_object(const struct roost_json_doc *d,
     if (has(d, o, "did") && has(d, o, "kind")) {
         return ROOST_FMT_JETSTREAM;
     }
+    /* issue 4: GitHub events {"type", "actor", "repo", "created_at",
+     * "payload"}; before Mastodon, whose notifications share "type" */
+    if (has(d, o, "type") && has(d, o, "actor") && has(d, o, "repo") &&
+        has(d, o, "created_at") && has(d, o, "payload")) {
+        return ROOST_FMT_GITHUB;
+    }
     /* X API v2: {"data": {...} | [...], "includes": ..., ...} */
     uint32_t data = roost_json_get(d, o, "data");
     if (data != ROOST_JSON_NONE &&
@@ -346,6 +352,8 @@ static int dispatch(struct roost_norm *n, const struct roost_json_doc *d,
         return roost__fmt_jetstream(n, d, root, diag);
     case ROOST_FMT_MASTODON:
         return roost__fmt_mastodon(n, d, root, diag);
+    case ROOST_FMT_GITHUB: /* issue 4 */
+        return roost__fmt_github(n, d, root, diag);
     default:
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "valid json but not a known post format");
@@ -490,6 +498,8 @@ const char *roost_format_name(enum roost_format f)
         return "mastodon";
     case ROOST_FMT_TEXT:
         return "text";
+    case ROOST_FMT_GITHUB: /* issue 4 */
+        return "github";
     default:
         return "unknown";
     }
@@ -506,6 +516,7 @@ int roost_format_parse(const char *name, enum roost_format *out)
         { "x2", ROOST_FMT_X2 },             { "jetstream", ROOST_FMT_JETSTREAM },
         { "bluesky", ROOST_FMT_JETSTREAM }, { "mastodon", ROOST_FMT_MASTODON },
         { "text", ROOST_FMT_TEXT },
+        { "github", ROOST_FMT_GITHUB }, /* issue 4 */
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcmp(name, names[i].name) == 0) {
@@ -527,6 +538,8 @@ const char *roost_platform_name(enum roost_platform p)
         return "mastodon";
     case ROOST_PLATFORM_TEXT:
         return "text";
+    case ROOST_PLATFORM_GITHUB: /* issue 4 */
+        return "github";
     default:
         return "unknown";
     }

@@ -37,6 +37,7 @@ enum roost_format {
     ROOST_FMT_MASTODON,  /* Mastodon REST statuses and streaming events */
     ROOST_FMT_TEXT,      /* a plain text line: a text-only post */
     ROOST_FMT_UNKNOWN,   /* valid JSON that is no known format */
+    ROOST_FMT_GITHUB,    /* issue 4: GitHub events API (fmt_github.c) */
 };
 
 enum roost_platform {
@@ -45,6 +46,7 @@ enum roost_platform {
     ROOST_PLATFORM_BLUESKY,
     ROOST_PLATFORM_MASTODON,
     ROOST_PLATFORM_TEXT,
+    ROOST_PLATFORM_GITHUB, /* issue 4: GitHub events */
 };
 
 #define ROOST_UNKNOWN_COUNT INT64_MIN /* a count the payload did not carry */
@@ -255,7 +257,8 @@ int roost_post_write_json(const struct roost_post *p, struct roost_buf *out);
 int roost_ctl_write_json(const struct roost_ctl *c, struct roost_buf *out);
 
 const char *roost_format_name(enum roost_format f);
-/* roost_format_parse - "auto", "v1", "v2", "jetstream", "mastodon". */
+/* roost_format_parse - "auto", "v1", "v2", "jetstream", "mastodon",
+ * "github". */
 int roost_format_parse(const char *name, enum roost_format *out);
 const char *roost_platform_name(enum roost_platform p);
 const char *roost_ctl_kind_name(enum roost_ctl_kind k);

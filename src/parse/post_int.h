@@ -24,6 +24,9 @@ int roost__fmt_jetstream(struct roost_norm *n, const struct roost_json_doc *d,
                          uint32_t root, struct roost_diag *diag);
 int roost__fmt_mastodon(struct roost_norm *n, const struct roost_json_doc *d,
                         uint32_t root, struct roost_diag *diag);
+/* issue 4: GitHub events (fmt_github.c) */
+int roost__fmt_github(struct roost_norm *n, const struct roost_json_doc *d,
+                      uint32_t root, struct roost_diag *diag);
 
 /* roost__mastodon_event - one Mastodon streaming event named ev whose
  * payload is token `payload` of d (an object, a JSON string holding one,

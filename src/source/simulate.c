@@ -31,6 +31,9 @@
  */
 #include <assert.h>
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -386,26 +389,104 @@ static inline void w_c(struct w *w, char c)
     *w->p++ = c;
 }
 
+/* "00" "01" .. "99": decimal output two digits per division. */
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+static inline unsigned n_digits(uint64_t v)
+{
+    static const uint64_t p10[20] = {
+        1ULL,
+        10ULL,
+        100ULL,
+        1000ULL,
+        10000ULL,
+        100000ULL,
+        1000000ULL,
+        10000000ULL,
+        100000000ULL,
+        1000000000ULL,
+        10000000000ULL,
+        100000000000ULL,
+        1000000000000ULL,
+        10000000000000ULL,
+        100000000000000ULL,
+        1000000000000000ULL,
+        10000000000000000ULL,
+        100000000000000000ULL,
+        1000000000000000000ULL,
+        10000000000000000000ULL,
+    };
+#if defined(__GNUC__)
+    /* Digits of v | 1 are those of v, 0 included (powers of 10 are even);
+     * bits * 1233 >> 12 is floor(log10(2^bits)) for bits <= 64. */
+    v |= 1;
+    unsigned t = ((64u - (unsigned)__builtin_clzll(v)) * 1233u) >> 12;
+    return t + (v >= p10[t]);
+#else
+    unsigned n = 1;
+    while (n < 20 && v >= p10[n]) {
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* Exactly four digits of v < 10000 at o. */
+static inline void put4(char *o, uint32_t v)
+{
+    uint32_t hi = v / 100;
+    memcpy(o, digits2 + 2 * hi, 2);
+    memcpy(o + 2, digits2 + 2 * (v - hi * 100), 2);
+}
+
+/* put_u64 - v in decimal at o (at most 20 bytes); returns the end. Eight
+ * digits per 64-bit division, then 32-bit work two digits at a time. */
+static char *put_u64(char *o, uint64_t v)
+{
+    char *end = o + n_digits(v);
+    char *e = end;
+    while (v >= 100000000) {
+        uint64_t q = v / 100000000;
+        uint32_t r = (uint32_t)(v - q * 100000000);
+        uint32_t hi = r / 10000;
+        put4(e - 8, hi);
+        put4(e - 4, r - hi * 10000);
+        e -= 8;
+        v = q;
+    }
+    uint32_t x = (uint32_t)v;
+    while (x >= 100) {
+        uint32_t q = x / 100;
+        e -= 2;
+        memcpy(e, digits2 + 2 * (x - q * 100), 2);
+        x = q;
+    }
+    if (x >= 10) {
+        memcpy(e - 2, digits2 + 2 * x, 2);
+    } else {
+        e[-1] = (char)('0' + x);
+    }
+    return end;
+}
+
 static void w_u64(struct w *w, uint64_t v)
 {
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    w_need(w, (size_t)n);
-    while (n > 0) {
-        *w->p++ = tmp[--n];
-    }
+    w_need(w, 20);
+    w->p = put_u64(w->p, v);
 }
 
 /* "v" as a JSON string */
 static void w_u64s(struct w *w, uint64_t v)
 {
-    w_c(w, '"');
-    w_u64(w, v);
-    w_c(w, '"');
+    w_need(w, 22);
+    char *o = w->p;
+    *o++ = '"';
+    o = put_u64(o, v);
+    *o++ = '"';
+    w->p = o;
 }
 
 /* v with exactly `dec` decimals. */
@@ -434,31 +515,94 @@ static void w_fixed(struct w *w, double v, int dec)
  * esc_plain is for UTF-8 output, esc_x for the X dialect (see w_str). */
 static unsigned char esc_plain[256], esc_x[256];
 
+/* "00" .. "ff": two hex digits per byte. */
+static char hex2[512];
+
 static void esc_class_init(void)
 {
+    static const char hex[] = "0123456789abcdef";
     for (int c = 0; c < 256; c++) {
         unsigned char k = c < 0x20 || c == '"' || c == '\\' ? 1 : 0;
         esc_plain[c] = k;
         esc_x[c] = c >= 0x80 ? 2 : c == '/' ? 1 : k;
+        hex2[2 * c] = hex[c >> 4];
+        hex2[2 * c + 1] = hex[c & 15];
     }
 }
 
 static char *put_u4(char *o, unsigned v)
 {
-    static const char hex[] = "0123456789abcdef";
     o[0] = '\\';
     o[1] = 'u';
-    o[2] = hex[(v >> 12) & 15];
-    o[3] = hex[(v >> 8) & 15];
-    o[4] = hex[(v >> 4) & 15];
-    o[5] = hex[v & 15];
+    memcpy(o + 2, hex2 + 2 * ((v >> 8) & 0xff), 2);
+    memcpy(o + 4, hex2 + 2 * (v & 0xff), 2);
     return o + 6;
 }
+
+/* A clean-run scanner: a mask of the bytes at p that need work in w_str,
+ * bit k for byte k (SCAN_BYTES at a time; only the lowest set bit needs
+ * to be exact). SSE2 where there is SSE2, else 8-byte SWAR on
+ * little-endian GCC/clang, else w_str goes byte by byte. */
+#if defined(__SSE2__)
+#define SCAN_BYTES 16
+
+static inline uint64_t scan_esc(const char *p, bool x)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+    __m128i m = _mm_or_si128(
+        ctl, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    if (x) {
+        m = _mm_or_si128(_mm_or_si128(m, v),
+                         _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+    }
+    return (uint64_t)_mm_movemask_epi8(m);
+}
+
+static inline unsigned scan_first(uint64_t m)
+{
+    return (unsigned)__builtin_ctzll(m);
+}
+#elif defined(__GNUC__) && defined(__BYTE_ORDER__) &&                         \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SCAN_BYTES 8
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* High bits of the bytes of v equal to c; false positives only above the
+ * first true one. */
+static inline uint64_t swar_eq(uint64_t v, unsigned char c)
+{
+    uint64_t x = v ^ (ONES * c);
+    return (x - ONES) & ~x & HIGHS;
+}
+
+static inline uint64_t scan_esc(const char *p, bool x)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    uint64_t m = ((v - ONES * 0x20) & ~v & HIGHS) | swar_eq(v, '"') |
+                 swar_eq(v, '\\');
+    if (x) {
+        m |= (v & HIGHS) | swar_eq(v, '/');
+    }
+    return m;
+}
+
+static inline unsigned scan_first(uint64_t m)
+{
+    return (unsigned)__builtin_ctzll(m) >> 3;
+}
+#endif
 
 /*
  * w_str - s as a JSON string literal. `x` selects the X firehose dialect:
  * non-ASCII as \uXXXX (astral code points as surrogate pairs) and '/' as
  * "\/", the way the v1.1 stream sends it. s is valid UTF-8 (we made it).
+ * Clean runs are found and copied SCAN_BYTES at a time where the CPU
+ * allows; the output has room for 6 bytes per input byte, so a whole
+ * block may be stored even when only its first bytes are kept.
  */
 static void w_str(struct w *w, const char *s, size_t len, bool x)
 {
@@ -467,19 +611,34 @@ static void w_str(struct w *w, const char *s, size_t len, bool x)
     char *o = w->p;
     *o++ = '"';
     size_t i = 0;
-    while (i < len) {
-        size_t j = i;
-        while (j < len && cls[(unsigned char)s[j]] == 0) {
-            j++;
+    for (;;) {
+#ifdef SCAN_BYTES
+        while (i + SCAN_BYTES <= len) {
+            uint64_t m = scan_esc(s + i, x);
+            memcpy(o, s + i, SCAN_BYTES);
+            if (m == 0) {
+                o += SCAN_BYTES;
+                i += SCAN_BYTES;
+                continue;
+            }
+            unsigned k = scan_first(m);
+            o += k;
+            i += k;
+            goto special;
         }
-        memcpy(o, s + i, j - i);
-        o += j - i;
-        i = j;
+#endif
+        while (i < len && cls[(unsigned char)s[i]] == 0) {
+            *o++ = s[i++];
+        }
         if (i == len) {
             break;
         }
-        unsigned char c = (unsigned char)s[i];
-        if (cls[c] == 2) {
+#ifdef SCAN_BYTES
+    special:
+#endif
+        /* Non-ASCII runs (whole words in many languages) stay here. */
+        while (i < len && cls[(unsigned char)s[i]] == 2) {
+            unsigned char c = (unsigned char)s[i];
             unsigned cp;
             if (c < 0xe0) {
                 cp = ((c & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
@@ -500,6 +659,12 @@ static void w_str(struct w *w, const char *s, size_t len, bool x)
             } else {
                 o = put_u4(o, cp);
             }
+        }
+        if (i == len) {
+            break;
+        }
+        unsigned char c = (unsigned char)s[i];
+        if (cls[c] == 0) {
             continue;
         }
         *o++ = '\\';
@@ -530,6 +695,32 @@ static void w_str(struct w *w, const char *s, size_t len, bool x)
     }
     *o++ = '"';
     w->p = o;
+}
+
+/* w_qraw - s quoted as is: for text made only of [A-Za-z0-9_.-] such as
+ * screen names, which no JSON dialect escapes. */
+static void w_qraw(struct w *w, const char *s, size_t len)
+{
+    w_need(w, len + 2);
+    char *o = w->p;
+    *o++ = '"';
+    memcpy(o, s, len);
+    o[len] = '"';
+    w->p = o + len + 1;
+}
+
+/* w_xurl - a URL as an X JSON string; t.co links (tco()) without a scan. */
+static void w_xurl(struct w *w, const char *s, size_t len)
+{
+    if (len != 23 || memcmp(s, "https://t.co/", 13) != 0) {
+        w_str(w, s, len, true);
+        return;
+    }
+    w_need(w, 28);
+    memcpy(w->p, "\"https:\\/\\/t.co\\/", 17);
+    memcpy(w->p + 17, s + 13, 10);
+    w->p[27] = '"';
+    w->p += 28;
 }
 
 static void w_cstr(struct w *w, const char *s, bool x)
@@ -1634,7 +1825,7 @@ static void w_user_v1_gen(struct w *w, const struct roost_sim *s, uint32_t uid)
     W_LIT(w, ",\"name\":");
     w_str(w, s->pool.ptr + u->name_off, u->name_len, true);
     W_LIT(w, ",\"screen_name\":");
-    w_str(w, u->screen, u->screen_len, true);
+    w_qraw(w, u->screen, u->screen_len);
     W_LIT(w, ",\"location\":");
     if (u->location > 0) {
         w_cstr(w, roost__sim_places[u->location - 1].full_name, true);
@@ -1645,7 +1836,7 @@ static void w_user_v1_gen(struct w *w, const struct roost_sim *s, uint32_t uid)
     if (u->has_url) {
         char t[24];
         tco(t, h);
-        w_str(w, t, 23, true);
+        w_xurl(w, t, 23);
     } else {
         W_LIT(w, "null");
     }
@@ -1778,7 +1969,7 @@ static void w_media_v1(struct w *w, const struct roost_sim *s,
           ".jpg\",\"media_url_https\":\"https:\\/\\/pbs.twimg.com\\/media\\/");
     w_raw(w, key, 15);
     W_LIT(w, ".jpg\",\"url\":");
-    w_str(w, t, 23, true);
+    w_xurl(w, t, 23);
     W_LIT(w, ",\"display_url\":\"pic.twitter.com\\/");
     w_raw(w, t + 13, 10);
     W_LIT(w, "\",\"expanded_url\":\"https:\\/\\/twitter.com\\/");
@@ -1862,7 +2053,7 @@ static void w_entities_v1(struct w *w, struct roost_sim *s,
         }
         first = false;
         W_LIT(w, "{\"url\":");
-        w_str(w, t->buf + e->b0, e->b1 - e->b0, true);
+        w_xurl(w, t->buf + e->b0, e->b1 - e->b0);
         W_LIT(w, ",\"expanded_url\":");
         w_str(w, exp, en, true);
         W_LIT(w, ",\"display_url\":");
@@ -1879,7 +2070,7 @@ static void w_entities_v1(struct w *w, struct roost_sim *s,
         }
         tco(tb, x->iweb_id);
         W_LIT(w, "{\"url\":");
-        w_str(w, tb, 23, true);
+        w_xurl(w, tb, 23);
         W_LIT(w, ",\"expanded_url\":\"https:\\/\\/twitter.com\\/i\\/web\\/"
                  "status\\/");
         w_u64(w, x->iweb_id);
@@ -1897,7 +2088,7 @@ static void w_entities_v1(struct w *w, struct roost_sim *s,
     if (x->rt_uid != UINT32_MAX) {
         const struct user *u = &s->users[x->rt_uid];
         W_LIT(w, "{\"screen_name\":");
-        w_str(w, u->screen, u->screen_len, true);
+        w_qraw(w, u->screen, u->screen_len);
         W_LIT(w, ",\"name\":");
         w_str(w, s->pool.ptr + u->name_off, u->name_len, true);
         W_LIT(w, ",\"id\":");
@@ -1922,7 +2113,7 @@ static void w_entities_v1(struct w *w, struct roost_sim *s,
         }
         first = false;
         W_LIT(w, "{\"screen_name\":");
-        w_str(w, u->screen, u->screen_len, true);
+        w_qraw(w, u->screen, u->screen_len);
         W_LIT(w, ",\"name\":");
         w_str(w, s->pool.ptr + u->name_off, u->name_len, true);
         W_LIT(w, ",\"id\":");
@@ -2155,7 +2346,7 @@ static void w_status_v1(struct w *w, struct roost_sim *s, const struct post *p,
         W_LIT(w, ",\"in_reply_to_user_id_str\":");
         w_u64s(w, ru->id);
         W_LIT(w, ",\"in_reply_to_screen_name\":");
-        w_str(w, ru->screen, ru->screen_len, true);
+        w_qraw(w, ru->screen, ru->screen_len);
     } else {
         W_LIT(w, ",\"in_reply_to_status_id\":null,"
                  "\"in_reply_to_status_id_str\":null,"
@@ -2181,7 +2372,7 @@ static void w_status_v1(struct w *w, struct roost_sim *s, const struct post *p,
         w_status_v1(w, s, q, qt, NULL, NULL, NULL, NULL, false, false);
         tco(tb, q->id ^ 0x71);
         W_LIT(w, ",\"quoted_status_permalink\":{\"url\":");
-        w_str(w, tb, 23, true);
+        w_xurl(w, tb, 23);
         W_LIT(w, ",\"expanded\":\"https:\\/\\/twitter.com\\/");
         w_raw(w, qu->screen, qu->screen_len);
         W_LIT(w, "\\/status\\/");
@@ -2279,7 +2470,7 @@ static void w_user_v2(struct w *w, const struct roost_sim *s, uint32_t uid)
     W_LIT(w, ",\"listed_count\":");
     w_u64(w, u->listed);
     W_LIT(w, "},\"url\":\"\",\"username\":");
-    w_str(w, u->screen, u->screen_len, false);
+    w_qraw(w, u->screen, u->screen_len);
     W_LIT(w, ",\"verified\":");
     w_bool(w, u->verified);
     w_c(w, '}');
@@ -2332,7 +2523,7 @@ static void w_entities_v2(struct w *w, struct roost_sim *s,
             if (lead) {
                 w_range_v2(w, 3, 4 + u->screen_len);
                 W_LIT(w, ",\"username\":");
-                w_str(w, u->screen, u->screen_len, false);
+                w_qraw(w, u->screen, u->screen_len);
                 W_LIT(w, ",\"id\":");
                 w_u64s(w, u->id);
                 w_c(w, '}');
@@ -2347,7 +2538,7 @@ static void w_entities_v2(struct w *w, struct roost_sim *s,
                 w_str(w, t->buf + e->b0 + 1, e->b1 - e->b0 - 1, false);
             } else if (k == ENT_MENTION) {
                 W_LIT(w, ",\"username\":");
-                w_str(w, u->screen, u->screen_len, false);
+                w_qraw(w, u->screen, u->screen_len);
                 W_LIT(w, ",\"id\":");
                 w_u64s(w, u->id);
             } else {
@@ -2705,7 +2896,7 @@ static void w_account_masto(struct w *w, const struct roost_sim *s,
     W_LIT(w, "{\"id\":\"");
     w_u64(w, 100000 + uid);
     W_LIT(w, "\",\"username\":");
-    w_str(w, u->screen, u->screen_len, false);
+    w_qraw(w, u->screen, u->screen_len);
     W_LIT(w, ",\"acct\":");
     w_acct(w, u);
     W_LIT(w, ",\"display_name\":");
@@ -2944,17 +3135,7 @@ static void w_update_masto(struct w *w, struct roost_sim *s,
 
 static void id_text(char out[24], uint64_t v)
 {
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    int i = 0;
-    while (n > 0) {
-        out[i++] = tmp[--n];
-    }
-    out[i] = '\0';
+    *put_u64(out, v) = '\0';
 }
 
 static void ring_push(struct roost_sim *s, uint64_t id, uint32_t uid)

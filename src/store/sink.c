@@ -57,8 +57,8 @@ const struct roost_sink_ops *roost_sink_find(const char *name)
 /* ---- common options ----------------------------------------------------- */
 
 #define SPEC_MAX_BYTES 8192
-#define SPEC_MAX_KVS 64
-#define RETRY_CAP_MS 10000
+#define SPEC_MAX_KVS   64
+#define RETRY_CAP_MS   10000
 
 struct common_opts {
     char *name;
@@ -297,8 +297,8 @@ int roost_sink_new(const char *spec, struct roost_sink **out,
         goto out_free_sink;
     }
     if (ops->options != NULL) {
-        rc = roost_options_apply(ops->options, sink->ctx, plugin_kvs,
-                                 n_plugin, diag);
+        rc = roost_options_apply(ops->options, sink->ctx, plugin_kvs, n_plugin,
+                                 diag);
         if (rc < 0) {
             goto out_free_ctx;
         }
@@ -321,7 +321,8 @@ out_free_spec:
     return rc;
 }
 
-/* ---- lifecycle and writes -------------------------------------------------- */
+/* ---- lifecycle and writes --------------------------------------------------
+ */
 
 static void copy_diag(const struct roost_sink *sink, struct roost_diag *diag,
                       int rc, const char *what)
@@ -334,8 +335,8 @@ static void copy_diag(const struct roost_sink *sink, struct roost_diag *diag,
                        sink->diag.msg);
         diag->sys_errno = sink->diag.sys_errno;
     } else {
-        roost_diag_set(diag, rc, 0, "sink %s: %s failed: %s", sink->name,
-                       what, roost_strerror(rc));
+        roost_diag_set(diag, rc, 0, "sink %s: %s failed: %s", sink->name, what,
+                       roost_strerror(rc));
     }
 }
 

@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * sink_sqlite.c - the embedded store: normalized posts into one SQLite
+ * file (schema: sqlite_schema.c, docs/schema.md).
+ *
+ * Speed comes from three things: WAL with synchronous=NORMAL, one long
+ * transaction (opened by the first write, committed by flush or every
+ * txn-posts posts), and statements prepared once at open. Each write runs
+ * inside a SAVEPOINT, so a rejected batch leaves nothing behind while the
+ * enclosing transaction goes on.
+ *
+ * Idempotency: posts are INSERT OR IGNOREd by id; child rows (entities,
+ * refs, FTS) and the author upsert happen only when the insert added the
+ * row, so re-delivery (a replay after a crash) adds nothing. A post first
+ * seen as a referenced copy and later delivered itself is flipped to
+ * referenced = 0.
+ *
+ * Deletes: a ROOST_CTL_DELETE is kept in control_events (the tombstone),
+ * and the post, when stored, is marked deleted and removed from FTS. A
+ * post whose tombstone arrived first is stored already deleted: while the
+ * store holds any tombstone, each new post is looked up in them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "core/mem.h"
+#include "parse/tokenize.h"
+#include "store/sink.h"
+#include "store/sqlite_schema.h"
+
+struct sqlite_ctx {
+    /* options */
+    bool fts;
+    char *synchronous;
+    size_t cache_bytes;
+    char *terms;
+    int64_t txn_posts;
+    int64_t busy_timeout_ms;
+    /* state */
+    sqlite3 *db;
+    sqlite3_stmt **st; /* [N_STMT], prepared at open */
+    bool has_fts;
+    bool in_txn;
+    uint64_t n_tombstones;
+    uint64_t txn_rows;
+    struct roost_buf fold; /* lower-cased keys */
+    struct roost_buf json; /* bbox and rules as JSON */
+};
+
+static const struct roost_option sqlite_opts[] = {
+    ROOST_OPT_BOOL("fts", "true", struct sqlite_ctx, fts,
+                   "full-text index over post text (FTS5)"),
+    ROOST_OPT_STR("synchronous", "normal", struct sqlite_ctx, synchronous,
+                  "normal (survives a crash of roost), full (survives "
+                  "power loss) or off"),
+    ROOST_OPT_SIZE("cache", "64MiB", struct sqlite_ctx, cache_bytes,
+                   "SQLite page cache"),
+    ROOST_OPT_STR("terms", NULL, struct sqlite_ctx, terms,
+                  "comma-separated terms for the term_mentions view"),
+    ROOST_OPT_INT("txn-posts", "200000", struct sqlite_ctx, txn_posts,
+                  "commit after this many posts even between flushes"),
+    ROOST_OPT_MS("busy-timeout", "5s", struct sqlite_ctx, busy_timeout_ms,
+                 "wait this long for another writer before retrying"),
+    ROOST_OPT_END,
+};
+
+/* ---- statements -----------------------------------------------------------
+ */
+
+enum stmt {
+    S_INS_POST,
+    S_UNREF,
+    S_AUTHOR,
+    S_HASHTAG,
+    S_MENTION,
+    S_CASHTAG,
+    S_URL,
+    S_MEDIA,
+    S_REF,
+    S_FTS_ADD,
+    S_FTS_DEL,
+    S_CTL,
+    S_TOMB,
+    S_LIVE,
+    S_MARK,
+    S_SAVE,
+    S_RELEASE,
+    S_ROLLBACK_TO,
+    N_STMT,
+};
+
+static const char *const stmt_sql[N_STMT] = {
+    [S_INS_POST] =
+        "INSERT OR IGNORE INTO posts (id, created_at, platform, format, "
+        "lang, text, author_id, author_handle, author_name, "
+        "author_followers, reply_to, retweet_of, quote_of, retweets, likes, "
+        "replies, quotes, lat, lon, place_id, place, place_full_name, "
+        "place_type, country, country_code, bbox, source, url, "
+        "conversation_id, rules, sensitive, truncated, referenced, deleted) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "
+        "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
+    [S_UNREF] = "UPDATE posts SET referenced = 0 WHERE id = ?1 AND "
+                "referenced = 1",
+    [S_AUTHOR] =
+        "INSERT INTO authors (id, platform, handle, name, description, "
+        "location, lang, profile_image_url, followers, following, posts, "
+        "verified, created_at, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET "
+        "platform = excluded.platform, handle = excluded.handle, "
+        "name = excluded.name, description = excluded.description, "
+        "location = excluded.location, lang = excluded.lang, "
+        "profile_image_url = excluded.profile_image_url, "
+        "followers = excluded.followers, following = excluded.following, "
+        "posts = excluded.posts, verified = excluded.verified, "
+        "created_at = excluded.created_at, seen_at = excluded.seen_at "
+        "WHERE coalesce(excluded.seen_at, 0) >= coalesce(authors.seen_at, 0)",
+    [S_HASHTAG] = "INSERT INTO hashtags (post_id, tag, tag_lower, created_at, "
+                  "author_id, author_followers, lang) VALUES (?1, ?2, ?3, "
+                  "?4, ?5, ?6, ?7)",
+    [S_MENTION] = "INSERT INTO mentions (post_id, handle, handle_lower, "
+                  "user_id, created_at, author_id) VALUES (?1, ?2, ?3, ?4, "
+                  "?5, ?6)",
+    [S_CASHTAG] = "INSERT INTO cashtags (post_id, tag, tag_lower, "
+                  "created_at) VALUES (?1, ?2, ?3, ?4)",
+    [S_URL] = "INSERT INTO urls (post_id, url, expanded, domain, created_at) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_MEDIA] = "INSERT INTO media (post_id, media_id, type, url, alt) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_REF] = "INSERT INTO post_refs (post_id, type, ref_id, ref_author_id, "
+              "ref_author_handle) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_FTS_ADD] = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)",
+    [S_FTS_DEL] = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES "
+                  "('delete', ?1, ?2)",
+    [S_CTL] = "INSERT OR IGNORE INTO control_events (kind, platform, "
+              "post_id, user_id, code, reason, count, ts) VALUES (?1, ?2, "
+              "?3, ?4, ?5, ?6, ?7, ?8)",
+    [S_TOMB] = "SELECT 1 FROM control_events WHERE post_id = ?1 AND "
+               "kind = 'delete'",
+    [S_LIVE] = "SELECT seq, text FROM posts WHERE id = ?1 AND deleted = 0",
+    [S_MARK] = "UPDATE posts SET deleted = 1 WHERE seq = ?1",
+    [S_SAVE] = "SAVEPOINT roost_write",
+    [S_RELEASE] = "RELEASE roost_write",
+    [S_ROLLBACK_TO] = "ROLLBACK TO roost_write",
+};
+
+/* ---- helpers
+ * ------------------------------------------------------------------- */
+
+static int fail(struct roost_sink *sink, int sqlite_rc, const char *what)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int err = ROOST_EIO;
+    int prim = sqlite_rc & 0xff;
+
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+        err = ROOST_EAGAIN;
+    } else if (prim == SQLITE_NOMEM) {
+        err = ROOST_ENOMEM;
+    } else if (prim == SQLITE_TOOBIG || prim == SQLITE_FULL) {
+        err = ROOST_ELIMIT;
+    }
+    return roost_diag_set(&sink->diag, ROOST_ERR(err), 0, "%s: %s", what,
+                          c->db != NULL ? sqlite3_errmsg(c->db)
+                                        : sqlite3_errstr(sqlite_rc));
+}
+
+static int exec(struct roost_sink *sink, const char *sql)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : fail(sink, rc, sql);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, struct roost_str s)
+{
+    if (s.ptr == NULL) {
+        sqlite3_bind_null(st, i);
+    } else {
+        sqlite3_bind_text(st, i, s.len > 0 ? s.ptr : "", (int)s.len,
+                          SQLITE_STATIC);
+    }
+}
+
+static void bind_count(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v == ROOST_UNKNOWN_COUNT) {
+        sqlite3_bind_null(st, i);
+    } else {
+        sqlite3_bind_int64(st, i, v);
+    }
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t ms)
+{
+    if (ms == 0) {
+        sqlite3_bind_null(st, i);
+    } else {
+        sqlite3_bind_int64(st, i, ms);
+    }
+}
+
+/* run - step a write statement to completion and reset it. */
+static int run(struct roost_sink *sink, enum stmt s)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = sqlite3_step(c->st[s]);
+    sqlite3_reset(c->st[s]);
+    sqlite3_clear_bindings(c->st[s]);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        return fail(sink, rc, "write");
+    }
+    return 0;
+}
+
+/* fold - lower-cased copy of s in c->fold (valid until the next call). */
+static struct roost_str fold(struct sqlite_ctx *c, struct roost_str s)
+{
+    roost_buf_reset(&c->fold);
+    if (s.ptr == NULL || roost_fold_case(s.ptr, s.len, &c->fold) < 0) {
+        return s;
+    }
+    return roost_str_make(c->fold.ptr != NULL ? c->fold.ptr : "", c->fold.len);
+}
+
+/* url_domain - the host of an http(s) URL, lower-cased, without "www.". */
+static struct roost_str url_domain(struct sqlite_ctx *c, struct roost_str u)
+{
+    if (u.ptr == NULL) {
+        return ROOST_STR_NULL;
+    }
+    const char *p = u.ptr, *end = u.ptr + u.len;
+    const char *sep = NULL;
+    for (const char *q = p; q + 2 < end; q++) {
+        if (q[0] == ':' && q[1] == '/' && q[2] == '/') {
+            sep = q + 3;
+            break;
+        }
+        if (q[0] == '/' || q[0] == '?') {
+            break;
+        }
+    }
+    if (sep == NULL) {
+        return ROOST_STR_NULL;
+    }
+    const char *h = sep;
+    for (const char *q = sep;
+         q < end && *q != '/' && *q != '?' && *q != '#' && *q != ':'; q++) {
+        if (*q == '@') {
+            h = q + 1; /* user:pass@host */
+        }
+    }
+    const char *e = h;
+    while (e < end && *e != '/' && *e != '?' && *e != '#' && *e != ':') {
+        e++;
+    }
+    if (e - h > 4 && (h[0] == 'w' || h[0] == 'W') &&
+        strncmp(h + 1, "ww.", 3) == 0) {
+        h += 4;
+    }
+    if (e <= h) {
+        return ROOST_STR_NULL;
+    }
+    return fold(c, roost_str_make(h, (size_t)(e - h)));
+}
+
+static int geo_json(struct sqlite_ctx *c, const struct roost_post *p)
+{
+    roost_buf_reset(&c->json);
+    if (!p->has_geo || !p->geo.has_bbox) {
+        return 0;
+    }
+    return roost_buf_printf(&c->json, "[%.17g,%.17g,%.17g,%.17g]",
+                            p->geo.bbox[0], p->geo.bbox[1], p->geo.bbox[2],
+                            p->geo.bbox[3]);
+}
+
+static int rules_json(struct sqlite_ctx *c, const struct roost_post *p)
+{
+    roost_buf_reset(&c->json);
+    int rc = p->n_rules > 0 ? roost_buf_addc(&c->json, '[') : 0;
+    for (uint32_t i = 0; rc == 0 && i < p->n_rules; i++) {
+        if (i > 0) {
+            rc = roost_buf_addc(&c->json, ',');
+        }
+        if (rc == 0) {
+            rc = roost_buf_add_json_str(&c->json, p->rules[i].ptr,
+                                        p->rules[i].len);
+        }
+    }
+    return rc == 0 && p->n_rules > 0 ? roost_buf_addc(&c->json, ']') : rc;
+}
+
+static void bind_json(sqlite3_stmt *st, int i, struct roost_buf *b)
+{
+    if (b->len == 0) {
+        sqlite3_bind_null(st, i);
+    } else {
+        sqlite3_bind_text(st, i, b->ptr, (int)b->len, SQLITE_TRANSIENT);
+    }
+}
+
+static struct roost_str first_ref(const struct roost_post *p, uint8_t type)
+{
+    for (uint32_t i = 0; i < p->n_refs; i++) {
+        if (p->refs[i].type == type) {
+            return p->refs[i].id;
+        }
+    }
+    return ROOST_STR_NULL;
+}
+
+static const char *ref_name(uint8_t type)
+{
+    switch (type) {
+    case ROOST_REF_REPLY:
+        return "reply";
+    case ROOST_REF_RETWEET:
+        return "retweet";
+    case ROOST_REF_QUOTE:
+        return "quote";
+    default:
+        return "other";
+    }
+}
+
+static bool is_tombstoned(struct roost_sink *sink, struct roost_str id)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    if (c->n_tombstones == 0) {
+        return false;
+    }
+    sqlite3_stmt *st = c->st[S_TOMB];
+    bind_str(st, 1, id);
+    bool hit = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return hit;
+}
+
+/* ---- one post ---------------------------------------------------------------
+ */
+
+static int insert_post_row(struct roost_sink *sink, const struct roost_post *p,
+                           bool deleted)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = c->st[S_INS_POST];
+    const struct roost_geo *g = &p->geo;
+    bool geo = p->has_geo;
+
+    bind_str(st, 1, p->id);
+    bind_time(st, 2, p->created_at_ms);
+    sqlite3_bind_text(st, 3, roost_platform_name(p->platform), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, roost_format_name(p->format), -1, SQLITE_STATIC);
+    bind_str(st, 5, p->lang);
+    bind_str(st, 6, p->text.ptr != NULL ? p->text : ROOST_STR_LIT(""));
+    bind_str(st, 7, p->author.id);
+    bind_str(st, 8, p->author.handle);
+    bind_str(st, 9, p->author.name);
+    bind_count(st, 10, p->author.followers);
+    bind_str(st, 11, first_ref(p, ROOST_REF_REPLY));
+    bind_str(st, 12, first_ref(p, ROOST_REF_RETWEET));
+    bind_str(st, 13, first_ref(p, ROOST_REF_QUOTE));
+    bind_count(st, 14, p->retweets);
+    bind_count(st, 15, p->likes);
+    bind_count(st, 16, p->replies);
+    bind_count(st, 17, p->quotes);
+    if (geo && g->has_point) {
+        sqlite3_bind_double(st, 18, g->lat);
+        sqlite3_bind_double(st, 19, g->lon);
+    }
+    if (geo) {
+        bind_str(st, 20, g->place_id);
+        bind_str(st, 21, g->place_name);
+        bind_str(st, 22, g->place_full_name);
+        bind_str(st, 23, g->place_type);
+        bind_str(st, 24, g->country);
+        bind_str(st, 25, g->country_code);
+        if (geo_json(c, p) < 0) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        bind_json(st, 26, &c->json);
+    }
+    bind_str(st, 27, p->source);
+    bind_str(st, 28, p->url);
+    bind_str(st, 29, p->conversation_id);
+    if (rules_json(c, p) < 0) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    bind_json(st, 30, &c->json);
+    sqlite3_bind_int(st, 31, p->sensitive);
+    sqlite3_bind_int(st, 32, p->truncated);
+    sqlite3_bind_int(st, 33, p->referenced);
+    sqlite3_bind_int(st, 34, deleted);
+    return run(sink, S_INS_POST);
+}
+
+static int insert_author(struct roost_sink *sink, const struct roost_post *p)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = c->st[S_AUTHOR];
+    const struct roost_author *a = &p->author;
+
+    bind_str(st, 1, a->id);
+    sqlite3_bind_text(st, 2, roost_platform_name(p->platform), -1,
+                      SQLITE_STATIC);
+    bind_str(st, 3, a->handle);
+    bind_str(st, 4, a->name);
+    bind_str(st, 5, a->description);
+    bind_str(st, 6, a->location);
+    bind_str(st, 7, a->lang);
+    bind_str(st, 8, a->profile_image_url);
+    bind_count(st, 9, a->followers);
+    bind_count(st, 10, a->following);
+    bind_count(st, 11, a->posts);
+    sqlite3_bind_int(st, 12, a->verified);
+    bind_time(st, 13, a->created_at_ms);
+    bind_time(st, 14, p->created_at_ms);
+    return run(sink, S_AUTHOR);
+}
+
+static int insert_tags(struct roost_sink *sink, const struct roost_post *p)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = 0;
+
+    for (uint32_t i = 0; rc == 0 && i < p->n_hashtags; i++) {
+        sqlite3_stmt *st = c->st[S_HASHTAG];
+        bind_str(st, 1, p->id);
+        bind_str(st, 2, p->hashtags[i].text);
+        bind_str(st, 3, fold(c, p->hashtags[i].text));
+        bind_time(st, 4, p->created_at_ms);
+        bind_str(st, 5, p->author.id);
+        bind_count(st, 6, p->author.followers);
+        bind_str(st, 7, p->lang);
+        rc = run(sink, S_HASHTAG);
+    }
+    for (uint32_t i = 0; rc == 0 && i < p->n_mentions; i++) {
+        sqlite3_stmt *st = c->st[S_MENTION];
+        bind_str(st, 1, p->id);
+        bind_str(st, 2, p->mentions[i].text);
+        bind_str(st, 3, fold(c, p->mentions[i].text));
+        bind_str(st, 4, p->mentions[i].expanded);
+        bind_time(st, 5, p->created_at_ms);
+        bind_str(st, 6, p->author.id);
+        rc = run(sink, S_MENTION);
+    }
+    for (uint32_t i = 0; rc == 0 && i < p->n_cashtags; i++) {
+        sqlite3_stmt *st = c->st[S_CASHTAG];
+        bind_str(st, 1, p->id);
+        bind_str(st, 2, p->cashtags[i].text);
+        bind_str(st, 3, fold(c, p->cashtags[i].text));
+        bind_time(st, 4, p->created_at_ms);
+        rc = run(sink, S_CASHTAG);
+    }
+    for (uint32_t i = 0; rc == 0 && i < p->n_urls; i++) {
+        sqlite3_stmt *st = c->st[S_URL];
+        const struct roost_entity *u = &p->urls[i];
+        bind_str(st, 1, p->id);
+        bind_str(st, 2, u->text.ptr != NULL ? u->text : u->expanded);
+        bind_str(st, 3, u->expanded);
+        bind_str(
+            st, 4,
+            url_domain(c, u->expanded.ptr != NULL ? u->expanded : u->text));
+        bind_time(st, 5, p->created_at_ms);
+        rc = run(sink, S_URL);
+    }
+    for (uint32_t i = 0; rc == 0 && i < p->n_media; i++) {
+        sqlite3_stmt *st = c->st[S_MEDIA];
+        bind_str(st, 1, p->id);
+        bind_str(st, 2, p->media[i].id);
+        bind_str(st, 3, p->media[i].type);
+        bind_str(st, 4, p->media[i].url);
+        bind_str(st, 5, p->media[i].alt);
+        rc = run(sink, S_MEDIA);
+    }
+    for (uint32_t i = 0; rc == 0 && i < p->n_refs; i++) {
+        sqlite3_stmt *st = c->st[S_REF];
+        if (p->refs[i].id.ptr == NULL) {
+            continue;
+        }
+        bind_str(st, 1, p->id);
+        sqlite3_bind_text(st, 2, ref_name(p->refs[i].type), -1, SQLITE_STATIC);
+        bind_str(st, 3, p->refs[i].id);
+        bind_str(st, 4, p->refs[i].author_id);
+        bind_str(st, 5, p->refs[i].author_handle);
+        rc = run(sink, S_REF);
+    }
+    return rc;
+}
+
+static int write_post(struct roost_sink *sink, const struct roost_post *p)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    if (p->id.ptr == NULL || p->id.len == 0) {
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                              "post without id");
+    }
+    bool deleted = is_tombstoned(sink, p->id);
+    int rc = insert_post_row(sink, p, deleted);
+    if (rc < 0) {
+        return rc;
+    }
+    if (sqlite3_changes(c->db) == 0) {
+        /* Stored before: only a referenced copy may learn it was posted. */
+        if (!p->referenced) {
+            bind_str(c->st[S_UNREF], 1, p->id);
+            rc = run(sink, S_UNREF);
+        }
+        return rc;
+    }
+    int64_t seq = sqlite3_last_insert_rowid(c->db);
+    c->txn_rows++;
+    if (c->has_fts && !deleted) {
+        sqlite3_bind_int64(c->st[S_FTS_ADD], 1, seq);
+        bind_str(c->st[S_FTS_ADD], 2,
+                 p->text.ptr != NULL ? p->text : ROOST_STR_LIT(""));
+        rc = run(sink, S_FTS_ADD);
+    }
+    if (rc == 0 && p->author.id.ptr != NULL && p->author.id.len > 0) {
+        rc = insert_author(sink, p);
+    }
+    return rc == 0 ? insert_tags(sink, p) : rc;
+}
+
+/* ---- control events
+ * ----------------------------------------------------------- */
+
+static int apply_delete(struct roost_sink *sink, struct roost_str post_id)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = c->st[S_LIVE];
+
+    bind_str(st, 1, post_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0; /* not stored (yet): the tombstone will catch it */
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return fail(sink, rc, "delete lookup");
+    }
+    int64_t seq = sqlite3_column_int64(st, 0);
+    int err = 0;
+    if (c->has_fts) {
+        sqlite3_stmt *del = c->st[S_FTS_DEL];
+        sqlite3_bind_int64(del, 1, seq);
+        /* The FTS delete needs the exact text it indexed. */
+        sqlite3_bind_value(del, 2, sqlite3_column_value(st, 1));
+        err = run(sink, S_FTS_DEL);
+    }
+    sqlite3_reset(st);
+    if (err == 0) {
+        sqlite3_bind_int64(c->st[S_MARK], 1, seq);
+        err = run(sink, S_MARK);
+    }
+    return err;
+}
+
+static int write_ctl(struct roost_sink *sink, const struct roost_ctl *x)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = c->st[S_CTL];
+    struct roost_str empty = ROOST_STR_LIT("");
+
+    sqlite3_bind_text(st, 1, roost_ctl_kind_name(x->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, roost_platform_name(x->platform), -1,
+                      SQLITE_STATIC);
+    bind_str(st, 3, x->post_id.ptr != NULL ? x->post_id : empty);
+    bind_str(st, 4, x->user_id.ptr != NULL ? x->user_id : empty);
+    bind_str(st, 5, x->code.ptr != NULL ? x->code : empty);
+    bind_str(st, 6, x->reason);
+    bind_count(st, 7, x->count);
+    sqlite3_bind_int64(st, 8, x->ts_ms);
+    int rc = run(sink, S_CTL);
+    if (rc < 0 || x->kind != ROOST_CTL_DELETE || x->post_id.len == 0) {
+        return rc;
+    }
+    if (sqlite3_changes(c->db) > 0) {
+        c->n_tombstones++;
+    }
+    return apply_delete(sink, x->post_id);
+}
+
+/* ---- ops --------------------------------------------------------------------
+ */
+
+static int commit(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    if (!c->in_txn) {
+        return 0;
+    }
+    int rc = exec(sink, "COMMIT");
+    if (rc == 0) {
+        c->in_txn = false;
+        c->txn_rows = 0;
+    }
+    return rc;
+}
+
+static int sqlite_write(struct roost_sink *sink,
+                        const struct roost_sink_batch *b)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = 0;
+
+    if (!c->in_txn) {
+        rc = exec(sink, "BEGIN IMMEDIATE");
+        if (rc < 0) {
+            return rc;
+        }
+        c->in_txn = true;
+    }
+    uint64_t n_tomb = c->n_tombstones;
+    uint64_t n_rows = c->txn_rows;
+    rc = run(sink, S_SAVE);
+    for (uint32_t i = 0; rc == 0 && i < b->n_ctls; i++) {
+        rc = write_ctl(sink, &b->ctls[i]);
+    }
+    for (uint32_t i = 0; rc == 0 && i < b->n_posts; i++) {
+        rc = write_post(sink, &b->posts[i]);
+    }
+    if (rc < 0) {
+        struct roost_diag keep = sink->diag;
+        run(sink, S_ROLLBACK_TO);
+        run(sink, S_RELEASE);
+        sink->diag = keep;
+        c->n_tombstones = n_tomb;
+        c->txn_rows = n_rows;
+        return rc;
+    }
+    rc = run(sink, S_RELEASE);
+    if (rc == 0 && (int64_t)c->txn_rows >= c->txn_posts) {
+        rc = commit(sink);
+    }
+    return rc;
+}
+
+static int sqlite_flush(struct roost_sink *sink)
+{
+    return commit(sink);
+}
+
+static int add_terms(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        c->db, "INSERT OR IGNORE INTO tracked_terms (term) VALUES (?1)", -1,
+        &st, NULL);
+    if (rc != SQLITE_OK) {
+        return fail(sink, rc, "terms");
+    }
+    const char *p = c->terms;
+    while (rc == SQLITE_OK && *p != '\0') {
+        const char *e = strchr(p, ',');
+        size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+        while (n > 0 && p[0] == ' ') {
+            p++;
+            n--;
+        }
+        while (n > 0 && p[n - 1] == ' ') {
+            n--;
+        }
+        if (n > 0) {
+            sqlite3_bind_text(st, 1, p, (int)n, SQLITE_STATIC);
+            int s = sqlite3_step(st);
+            rc = s == SQLITE_DONE ? SQLITE_OK : s;
+            sqlite3_reset(st);
+        }
+        p = e != NULL ? e + 1 : p + strlen(p);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : fail(sink, rc, "terms");
+}
+
+static int count_tombstones(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db,
+                                "SELECT count(*) FROM control_events WHERE "
+                                "kind = 'delete'",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        return fail(sink, rc, "tombstones");
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        c->n_tombstones = (uint64_t)sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
+static int pragmas(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    char sql[160];
+    const char *sync = c->synchronous;
+
+    if (strcmp(sync, "normal") != 0 && strcmp(sync, "full") != 0 &&
+        strcmp(sync, "off") != 0) {
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                              "synchronous wants normal, full or off, not "
+                              "'%s'",
+                              sync);
+    }
+    int rc = exec(sink, "PRAGMA journal_mode = WAL");
+    if (rc == 0) {
+        snprintf(sql, sizeof(sql),
+                 "PRAGMA synchronous = %s; PRAGMA cache_size = -%zu; "
+                 "PRAGMA temp_store = MEMORY",
+                 sync, c->cache_bytes / 1024 > 0 ? c->cache_bytes / 1024 : 1);
+        rc = exec(sink, sql);
+    }
+    return rc;
+}
+
+static int sqlite_open(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    if (sink->arg == NULL) {
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                              "want a file: sqlite:PATH");
+    }
+    roost_buf_init(&c->fold, 1u << 20);
+    roost_buf_init(&c->json, 1u << 20);
+    int rc = sqlite3_open_v2(
+        sink->arg, &c->db,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EIO), 0,
+                              "cannot open %s: %s", sink->arg,
+                              c->db != NULL ? sqlite3_errmsg(c->db)
+                                            : sqlite3_errstr(rc));
+    }
+    sqlite3_busy_timeout(c->db, (int)c->busy_timeout_ms);
+    int err = pragmas(sink);
+    if (err == 0) {
+        err = roost_sqlite_schema_migrate(c->db, 0, &sink->diag);
+    }
+    if (err < 0) {
+        return err;
+    }
+    c->has_fts = roost_sqlite_schema_has_fts(c->db);
+    if (c->fts && !c->has_fts) {
+        err = roost_sqlite_schema_add_fts(c->db, &sink->diag);
+        if (err < 0) {
+            return err;
+        }
+        c->has_fts = true;
+    }
+    if (c->terms != NULL) {
+        err = add_terms(sink);
+    }
+    if (err == 0) {
+        err = count_tombstones(sink);
+    }
+    if (err < 0) {
+        return err;
+    }
+    c->st = roost_calloc(N_STMT, sizeof(*c->st));
+    if (c->st == NULL) {
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    for (int i = 0; i < N_STMT; i++) {
+        if ((i == S_FTS_ADD || i == S_FTS_DEL) && !c->has_fts) {
+            continue;
+        }
+        rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1,
+                                SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            return fail(sink, rc, "prepare");
+        }
+    }
+    return 0;
+}
+
+static void sqlite_close(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    if (c->db != NULL) {
+        commit(sink); /* past any checkpoint: harmless to keep */
+    }
+    for (int i = 0; c->st != NULL && i < N_STMT; i++) {
+        sqlite3_finalize(c->st[i]);
+    }
+    roost_free(c->st);
+    c->st = NULL;
+    if (c->db != NULL) {
+        sqlite3_close(c->db);
+        c->db = NULL;
+    }
+    roost_buf_fini(&c->fold);
+    roost_buf_fini(&c->json);
+    c->in_txn = false;
+}
+
+const struct roost_sink_ops roost_sink_sqlite = {
+    .name = "sqlite",
+    .summary = "the embedded store: one SQLite file, FTS5, views",
+    .options = sqlite_opts,
+    .ctx_size = sizeof(struct sqlite_ctx),
+    .open = sqlite_open,
+    .write = sqlite_write,
+    .flush = sqlite_flush,
+    .close = sqlite_close,
+};
