@@ -43,6 +43,8 @@ int cmd_search(int argc, char **argv);
 extern const char *cmd_search_usage;
 int cmd_export(int argc, char **argv);
 extern const char *cmd_export_usage;
+int cmd_rules(int argc, char **argv);
+extern const char *cmd_rules_usage;
 int cmd_serve(int argc, char **argv);
 extern const char *cmd_serve_usage;
 

@@ -11,6 +11,7 @@
  *
  * SIGINT/SIGTERM stop gracefully; kill -9 is recovered at the next start.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,77 @@ struct live {
     struct roost_api *api;
     struct roost_publisher *pub;
     char db[4096];
+    /* The engine belongs to the pipeline's thread: its numbers reach the
+     * HTTP threads through this snapshot, taken at each commit and tick. */
+    struct roost_pipeline_hook inner;
+    pthread_mutex_t mu;
+    struct roost_api_engine_stats es;
 };
+
+static void live_snap_engine(struct live *l)
+{
+    struct roost_api_engine_stats es = { 0 };
+    struct roost_engine_stats st;
+    roost_engine_stats(l->e, &st);
+    es.n_triggers = st.n_triggers;
+    const char *name;
+    struct roost_exec_stats qs;
+    for (size_t i = 0; roost_engine_query_stats(l->e, i, &name, &qs) == 0;
+         i++) {
+        es.n_queries++;
+        es.n_late_rows += qs.late_dropped;
+        es.state_bytes += qs.state_bytes;
+    }
+    pthread_mutex_lock(&l->mu);
+    l->es = es;
+    pthread_mutex_unlock(&l->mu);
+}
+
+static int live_recover(void *arg, const char *dir, uint64_t n,
+                        struct roost_diag *diag)
+{
+    struct live *l = arg;
+    return l->inner.recover ? l->inner.recover(l->inner.arg, dir, n, diag)
+                            : 0;
+}
+
+static int live_posts(void *arg, const struct roost_post *posts, uint32_t n)
+{
+    struct live *l = arg;
+    return l->inner.posts ? l->inner.posts(l->inner.arg, posts, n) : 0;
+}
+
+static int live_commit(void *arg, uint64_t n_done)
+{
+    struct live *l = arg;
+    int rc = l->inner.commit ? l->inner.commit(l->inner.arg, n_done) : 0;
+    live_snap_engine(l);
+    return rc;
+}
+
+static int live_tick(void *arg)
+{
+    struct live *l = arg;
+    int rc = l->inner.tick ? l->inner.tick(l->inner.arg) : 0;
+    live_snap_engine(l);
+    return rc;
+}
+
+static int live_finish(void *arg, uint64_t n_done)
+{
+    struct live *l = arg;
+    int rc = l->inner.finish ? l->inner.finish(l->inner.arg, n_done) : 0;
+    live_snap_engine(l);
+    return rc;
+}
+
+static void live_engine_stats(void *arg, struct roost_api_engine_stats *out)
+{
+    struct live *l = arg;
+    pthread_mutex_lock(&l->mu);
+    *out = l->es;
+    pthread_mutex_unlock(&l->mu);
+}
 
 static void live_pipeline_stats(void *arg, struct roost_pipeline_stats *out)
 {
@@ -181,6 +252,8 @@ static int live_start(struct live *l, const struct run_args *a,
         .pipeline_arg = l,
         .sources = live_sources,
         .sources_arg = l,
+        .engine_stats = live_engine_stats,
+        .engine_arg = l,
         .results = roost_engine_results(l->e),
     };
     rc = roost_api_new(&acfg, l->http, &l->api, diag);
@@ -207,7 +280,9 @@ static void live_stop(struct live *l)
     }
     roost_http_free(l->http); /* stops serving before the API goes */
     roost_api_free(l->api);
-    memset(l, 0, sizeof(*l));
+    l->pub = NULL;
+    l->http = NULL;
+    l->api = NULL;
 }
 
 static int run(const char *verb, struct run_args *a)
@@ -217,10 +292,20 @@ static int run(const char *verb, struct run_args *a)
     struct roost_pipeline_hook hook;
     roost_engine_hook(a->engine, &hook);
     a->pcfg.hook = &hook;
+    struct live l = { .e = a->engine, .inner = hook };
+    pthread_mutex_init(&l.mu, NULL);
+    struct roost_pipeline_hook live_hook = {
+        .recover = live_recover, .posts = live_posts, .commit = live_commit,
+        .tick = live_tick, .finish = live_finish, .arg = &l,
+    };
+    if (a->http != NULL) {
+        a->pcfg.hook = &live_hook;
+    }
     struct roost_pipeline *p = NULL;
     int rc = roost_pipeline_new(&a->pcfg, &p, &diag);
     if (rc < 0) {
         fprintf(stderr, "roost: %s: %s\n", verb, diag.msg);
+        pthread_mutex_destroy(&l.mu);
         return CLI_EXIT_FAIL;
     }
     for (size_t i = 0; i < a->n_specs; i++) {
@@ -249,7 +334,7 @@ static int run(const char *verb, struct run_args *a)
             return CLI_EXIT_USAGE;
         }
     }
-    struct live l = { .p = p, .e = a->engine };
+    l.p = p;
     if (a->http != NULL) {
         rc = live_start(&l, a, &diag);
         if (rc < 0) {
@@ -273,6 +358,7 @@ static int run(const char *verb, struct run_args *a)
         live_stop(&l);
     }
     roost_pipeline_free(p);
+    pthread_mutex_destroy(&l.mu);
     if (rc < 0) {
         fprintf(stderr, "roost: %s: %s\n", verb,
                 diag.msg[0] ? diag.msg : roost_strerror(rc));

@@ -77,7 +77,8 @@ static const struct verb verbs[] = {
       "                     [--format F] [--policy block|spill|drop-oldest]\n"
       "                     [--queue-bytes SIZE] [--max-record-bytes SIZE]\n"
       "                     [--fsync block|none|interval|segment]\n"
-      "                     [--spill-dir DIR] [--progress] [--quiet]\n"
+      "                     [--spill-dir DIR] [--sink SPEC...] [--progress]\n"
+      "                     [--quiet]\n"
       "\n"
       "Runs each source on its own receiver thread into a bounded queue;\n"
       "every record is appended byte-exact to the raw archive (DIR) before\n"
@@ -86,6 +87,10 @@ static const struct verb verbs[] = {
       "the same command resumes: outputs are cut back to the checkpoint,\n"
       "archived records past it are processed again, and sources resume\n"
       "after their last archived position: every record exactly once.\n"
+      "\n"
+      "Sinks (repeatable --sink) receive every batch's posts, idempotent by\n"
+      "post id: sqlite:FILE (the store: roost query/search/export/serve),\n"
+      "pg:postgresql://..., jsonl:DIR, csv:DIR.\n"
       "\n"
       "Source specs: NAME[:ARG][?key=value&...], e.g.\n"
       "  file:/data/in?follow=true   tcp://127.0.0.1:9999?mode=server\n"
@@ -97,19 +102,23 @@ static const struct verb verbs[] = {
       "Progress (records/s, MB/s, queue depth, spills, dead letters) is\n"
       "printed every second when stderr is a terminal, or with --progress.\n",
       NULL },
+    { "rules", cmd_rules, "X API v2 filtered-stream rules: list|add|delete",
+      NULL, &cmd_rules_usage },
     { "ingest", cmd_ingest, "the batch form of collect over files",
       "usage: roost ingest [--archive DIR] [--out FILE|-] [--control]\n"
-      "                    [--dead-letter FILE] [--format F] FILE...\n"
+      "                    [--sink SPEC...] [--dead-letter FILE] [--format F]\n"
+      "                    FILE...\n"
       "\n"
       "Reads the files (JSON, JSONL, .gz, .zst) through the collect\n"
       "pipeline with a progress bar (percent, rate, ETA). Posts go to\n"
-      "--out (default stdout). With --archive, records are archived first\n"
+      "--out (default stdout, or nothing when a --sink is given), e.g.\n"
+      "--sink sqlite:roost.db. With --archive, records are archived first\n"
       "and a rerun after a crash resumes exactly.\n",
       NULL },
     { "replay", cmd_replay, "an archive through the same processing",
       "usage: roost replay ARCHIVE [--from T] [--to T] [--source NAME]\n"
       "                    [--speed max|1x|10x] [--out FILE|-] [--control]\n"
-      "                    [--dead-letter FILE]\n"
+      "                    [--dead-letter FILE] [--sink SPEC...]\n"
       "\n"
       "Feeds archived records, received in [--from, --to) (ISO 8601 or\n"
       "epoch ms), through the same code path as live input. The output is\n"

@@ -41,8 +41,7 @@ int roost_buf_add_i64(struct roost_buf *b, int64_t v);
 
 /* roost_buf_addn - roost_buf_add() with the common case (room already
  * there) inline, for writers that append many short pieces. */
-static inline int roost_buf_addn(struct roost_buf *b, const char *p,
-                                 size_t len)
+static inline int roost_buf_addn(struct roost_buf *b, const char *p, size_t len)
 {
     if (ROOST_LIKELY(len < b->cap - b->len && len <= b->max_len - b->len)) {
         memcpy(b->ptr + b->len, p, len);

@@ -18,6 +18,13 @@
  * Strings without escapes are views into the input. The first escape of a
  * parse sizes the scratch to the input length (an unescaped string is never
  * longer than its source), so scratch pointers never move within a parse.
+ * Keys are decoded during the parse; string values with escapes are only
+ * validated (skip_escaped) and decoded on first access (decode_raw), as
+ * most of a tweet's strings are never read.
+ *
+ * Accessors keep a per-parse memo (struct roost_json_memo and tok.memo):
+ * lazily decoded strings, and hash indexes of the big objects that get
+ * looked up more than once (see "Lookup indexes" below).
  *
  * Choices for the "implementation defined" (i_) cases of JSONTestSuite:
  *  - invalid UTF-8 anywhere in a string is ROOST_EUTF8 (offset of the bad
@@ -103,6 +110,8 @@ static const char esc_tab[256] = {
 };
 
 /* Accessor memo of a doc (see "Lookup indexes" below). */
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_json_tok) == 24,
+              "tok.memo lives in what was padding");
 struct roost_json_memo {
     uint32_t *slots;     /* the tables of this parse, back to back */
     uint32_t n_slots;    /* used by this parse */
@@ -450,8 +459,8 @@ static int skip_escaped(struct roost_json_doc *d, size_t in_len, size_t used,
                     hex_tab[(unsigned char)p[3]] >= 8) {
                     /* A high surrogate D800..DBFF must be followed by a
                      * low one DC00..DFFF, as unescape() requires. */
-                    if (!(hex_tab[(unsigned char)p[3]] < 0xC &&
-                          end - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+                    if (!(hex_tab[(unsigned char)p[3]] < 0xC && end - p >= 12 &&
+                          p[6] == '\\' && p[7] == 'u' &&
                           hex_tab[(unsigned char)p[8]] == 0xD &&
                           hex_tab[(unsigned char)p[9]] >= 0xC &&
                           (hex_tab[(unsigned char)p[10]] |
@@ -482,8 +491,7 @@ static int skip_escaped(struct roost_json_doc *d, size_t in_len, size_t used,
             do {
                 size_t n = utf8_len(p, end);
                 if (n == 0) {
-                    return fail(e, ROOST_ERR(ROOST_EUTF8), p,
-                                "invalid utf-8");
+                    return fail(e, ROOST_ERR(ROOST_EUTF8), p, "invalid utf-8");
                 }
                 p += n;
             } while (p < end && (unsigned char)*p >= 0x80);
@@ -602,8 +610,7 @@ static inline int scan_string(struct roost_json_doc *d, size_t in_len,
         }
         if (c == '\\') {
             /* Keys are decoded now: lookups compare and hash them. */
-            return lazy ? skip_escaped(d, in_len, *used, s, p, end, endp, t,
-                                       e)
+            return lazy ? skip_escaped(d, in_len, *used, s, p, end, endp, t, e)
                         : unescape(d, in_len, used, s, p, end, endp, t, e);
         }
         if (c < 0x20) {
@@ -634,6 +641,29 @@ static inline bool is_digit(char c)
     return (unsigned)(c - '0') < 10;
 }
 
+/* eight_digits - p[0..8) are all '0'..'9' (SWAR; no false positives: a
+ * carry out of one byte comes only from a byte that already fails). */
+static inline bool eight_digits(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return ((v & 0xF0F0F0F0F0F0F0F0ull) |
+            (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+           0x3333333333333333ull;
+}
+
+/* skip_digits - past the run of digits at p (ids run to 19 digits). */
+static inline const char *skip_digits(const char *p, const char *end)
+{
+    while (end - p >= 8 && eight_digits(p)) {
+        p += 8;
+    }
+    while (p < end && is_digit(*p)) {
+        p++;
+    }
+    return p;
+}
+
 /* scan_number - the number starting at p into t; *endp just past it. */
 static inline int scan_number(const char *p, const char *end,
                               const char **endp, struct roost_json_tok *t,
@@ -650,9 +680,7 @@ static inline int scan_number(const char *p, const char *end,
     if (*p == '0') {
         p++;
     } else {
-        do {
-            p++;
-        } while (p < end && is_digit(*p));
+        p = skip_digits(p + 1, end);
     }
     if (p < end && *p == '.') {
         p++;
@@ -660,9 +688,7 @@ static inline int scan_number(const char *p, const char *end,
             return fail(e, ROOST_ERR(ROOST_EPARSE), p,
                         "digit expected after '.'");
         }
-        do {
-            p++;
-        } while (p < end && is_digit(*p));
+        p = skip_digits(p + 1, end);
         is_float = 1;
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
@@ -769,13 +795,20 @@ int roost_json_parse(struct roost_json_doc *d, const char *buf, size_t len,
         goto out_fail;                                                       \
     } while (0)
 
+    /* Whitespace is skipped where a structural byte was expected and not
+     * found, so compact JSON pays no separate whitespace tests. */
 value:
-    SKIP_WS();
     if (ROOST_UNLIKELY(p == end)) {
         FAIL(ROOST_EPARSE, p, "value expected");
     }
     RESERVE();
     switch (*p) {
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+        p = skip_ws(p, end);
+        goto value;
     case '{':
     case '[':
         if (ROOST_UNLIKELY(++depth > max_depth)) {
@@ -861,8 +894,12 @@ literal:
     goto after;
 
 key:
-    /* p is past whitespace; an object member must start here. */
+    /* An object member must start here, after optional whitespace. */
     if (ROOST_UNLIKELY(p == end || *p != '"')) {
+        if (p < end && ws_tab[(unsigned char)*p]) {
+            p = skip_ws(p, end);
+            goto key;
+        }
         FAIL(ROOST_EPARSE, p, "string key expected");
     }
     RESERVE();
@@ -873,9 +910,11 @@ key:
     }
     toks[n].next = n + 1;
     n++;
-    SKIP_WS();
     if (ROOST_UNLIKELY(p == end || *p != ':')) {
-        FAIL(ROOST_EPARSE, p, "':' expected");
+        SKIP_WS();
+        if (p == end || *p != ':') {
+            FAIL(ROOST_EPARSE, p, "':' expected");
+        }
     }
     p++;
     goto value;
@@ -884,7 +923,7 @@ after:
     if (cur == ROOST_JSON_NONE) {
         goto done;
     }
-    SKIP_WS();
+after_ws:
     if (ROOST_UNLIKELY(p == end)) {
         FAIL(ROOST_EPARSE, p, in_obj ? "',' or '}' expected"
                                      : "',' or ']' expected");
@@ -892,13 +931,16 @@ after:
     if (*p == ',') {
         p++;
         if (in_obj) {
-            SKIP_WS();
             goto key;
         }
         toks[cur].len++;
         goto value;
     }
     if (*p != (in_obj ? '}' : ']')) {
+        if (ws_tab[(unsigned char)*p]) {
+            p = skip_ws(p, end);
+            goto after_ws;
+        }
         FAIL(ROOST_EPARSE, p, in_obj ? "',' or '}' expected"
                                      : "',' or ']' expected");
     }
@@ -945,15 +987,18 @@ int roost_json_valid(const char *buf, size_t len, uint32_t max_depth,
 /*
  * Lookup indexes. Normalizers ask a tweet object for ~35 keys and a user
  * object for ~16, many absent, so a scan per lookup costs members x
- * lookups. An object with at least INDEX_MIN_MEMBERS members is scanned on
- * its first lookup; the second builds an open-addressing table of its key
- * token indexes (0 = empty slot; a key is never token 0) in memo->slots,
- * sized to a power of two at least twice its member count. tok.memo of an
- * object counts lookups so far, or is MEMO_INDEXED | the table's offset.
+ * lookups. An object with at least INDEX_MIN_MEMBERS members is scanned
+ * on its first lookup and indexed on its second (on its first if it has
+ * INDEX_EAGER_MEMBERS: such objects of a tweet always get several): an
+ * open-addressing table of its key token indexes (0 = empty slot; a key is
+ * never token 0) in memo->slots, sized to a power of two at least twice its
+ * member count. tok.memo of an object counts lookups so far, or is
+ * MEMO_INDEXED | log2(size) << MEMO_SHIFT | the table's offset.
  * Tables are per parse: parse resets memo->n_slots and every tok.memo.
  */
-#define INDEX_MIN_MEMBERS 8
-#define INDEX_MAX_SLOTS (1u << 22) /* per parse; beyond it lookups scan */
+#define INDEX_MIN_MEMBERS   8
+#define INDEX_EAGER_MEMBERS 16         /* indexed at the first lookup */
+#define INDEX_MAX_SLOTS     (1u << 22) /* per parse; beyond it lookups scan */
 static_assert(INDEX_MAX_SLOTS <= 1u << 24, "table offsets fit tok.memo");
 #define MEMO_INDEXED 0x80000000u
 
@@ -977,8 +1022,8 @@ static inline uint32_t key_hash(const char *p, size_t len)
             (uint64_t)(unsigned char)p[len / 2] << 8 |
             (uint64_t)(unsigned char)p[len - 1] << 16;
     }
-    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ len) *
-                 0xFF51AFD7ED558CCDull;
+    uint64_t h =
+        (a ^ (b * 0x9E3779B97F4A7C15ull) ^ len) * 0xFF51AFD7ED558CCDull;
     return (uint32_t)(h >> 32);
 }
 
@@ -1024,7 +1069,7 @@ static inline bool key_eq(const struct roost_json_tok *t, const char *key,
 
 /* An indexed object's tok.memo: MEMO_INDEXED | log2(table size) << 24 |
  * offset of its table in memo->slots (< INDEX_MAX_SLOTS <= 1 << 24). */
-#define MEMO_SHIFT 24
+#define MEMO_SHIFT    24
 #define MEMO_OFF_MASK ((1u << MEMO_SHIFT) - 1)
 
 static inline uint32_t index_log2(uint32_t n_members)
@@ -1110,8 +1155,8 @@ static uint32_t getn_scan(const struct roost_json_doc *d, uint32_t obj,
                           const char *key, size_t key_len)
 {
     struct roost_json_tok *o = &d->toks[obj];
-    if (o->len >= INDEX_MIN_MEMBERS && (o->memo > 0 || o->len >= 16) &&
-        build_index(d, obj)) {
+    if (o->len >= INDEX_MIN_MEMBERS &&
+        (o->memo > 0 || o->len >= INDEX_EAGER_MEMBERS) && build_index(d, obj)) {
         return probe(d, o, key, key_len);
     }
     if (o->memo < MEMO_INDEXED - 1) {

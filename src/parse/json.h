@@ -72,13 +72,13 @@ struct roost_json_tok {
 struct roost_json_memo; /* private: lookup indexes (json.c) */
 
 struct roost_json_doc {
-    struct roost_json_tok *toks; /* read-only: toks[0] is the root */
-    uint32_t n_toks;             /* read-only */
-    uint32_t cap_toks;           /* private */
-    char *scratch;               /* private: unescaped strings */
-    size_t cap_scratch;          /* private */
-    uint32_t max_depth;          /* private: nesting limit */
-    size_t max_bytes;            /* private: largest accepted document */
+    struct roost_json_tok *toks;  /* read-only: toks[0] is the root */
+    uint32_t n_toks;              /* read-only */
+    uint32_t cap_toks;            /* private */
+    char *scratch;                /* private: unescaped strings */
+    size_t cap_scratch;           /* private */
+    uint32_t max_depth;           /* private: nesting limit */
+    size_t max_bytes;             /* private: largest accepted document */
     struct roost_json_memo *memo; /* private: per-parse accessor caches */
 };
 

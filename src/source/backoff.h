@@ -44,12 +44,12 @@ enum roost_backoff_kind {
 };
 
 struct roost_backoff {
-    double scale;      /* read-only: multiplies every delay */
-    uint32_t n_net;    /* read-only: consecutive failures per class */
+    double scale;   /* read-only: multiplies every delay */
+    uint32_t n_net; /* read-only: consecutive failures per class */
     uint32_t n_http;
     uint32_t n_rate;
-    bool delivered;    /* read-only: a record since the last reconnect */
-    int64_t last_ms;   /* read-only: the last delay, unscaled */
+    bool delivered;  /* read-only: a record since the last reconnect */
+    int64_t last_ms; /* read-only: the last delay, unscaled */
 };
 
 /* roost_backoff_init - no failures yet; scale <= 0 means 1. */
@@ -64,7 +64,8 @@ void roost_backoff_delivered(struct roost_backoff *b);
  * of `kind`, in ms, already scaled (last_ms keeps the unscaled value).
  * A DROP without a delivered record is handled as NET.
  */
-int64_t roost_backoff_next(struct roost_backoff *b, enum roost_backoff_kind kind);
+int64_t roost_backoff_next(struct roost_backoff *b,
+                           enum roost_backoff_kind kind);
 
 /* roost_backoff_kind_of - the class of an attempt's outcome: http_status
  * 0 means no HTTP response (a TCP/IP error); 200 means the stream was up

@@ -28,12 +28,13 @@
 #include "core/mem.h"
 #include "source/oauth1.h"
 
-#define MAX_FILE_BYTES   (64 * 1024)
-#define MAX_PARAMS       256
-#define MAX_BASE_BYTES   (1u << 20)
-#define MAX_CLAIMS       64
+#define MAX_FILE_BYTES (64 * 1024)
+#define MAX_PARAMS     256
+#define MAX_BASE_BYTES (1u << 20)
+#define MAX_CLAIMS     64
 
-/* ---- loading -------------------------------------------------------------- */
+/* ---- loading --------------------------------------------------------------
+ */
 
 static char *field(struct roost_oauth1_creds *c, const char *key)
 {
@@ -65,8 +66,8 @@ static char *trim(char *s)
         s++;
     }
     size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-                     s[n - 1] == '\r' || s[n - 1] == '\n')) {
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' ||
+                     s[n - 1] == '\n')) {
         s[--n] = '\0';
     }
     return s;
@@ -87,8 +88,7 @@ static int parse_file(char *text, const char *path,
         char *eq = strchr(s, '=');
         if (eq == NULL) {
             return roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
-                                  "%s:%d: expected key = value", path,
-                                  line_no);
+                                  "%s:%d: expected key = value", path, line_no);
         }
         *eq = '\0';
         char *key = trim(s);
@@ -207,7 +207,8 @@ void roost_oauth1_wipe(struct roost_oauth1_creds *c)
     }
 }
 
-/* ---- signing -------------------------------------------------------------- */
+/* ---- signing --------------------------------------------------------------
+ */
 
 int roost_oauth1_pct(struct roost_buf *out, const char *s, size_t len)
 {
@@ -257,8 +258,8 @@ static int hmac_b64(const char *key, size_t key_len, const char *msg,
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
-    if (HMAC(EVP_sha1(), key, (int)key_len, (const unsigned char *)msg,
-             msg_len, mac, &mac_len) == NULL) {
+    if (HMAC(EVP_sha1(), key, (int)key_len, (const unsigned char *)msg, msg_len,
+             mac, &mac_len) == NULL) {
         return ROOST_ERR(ROOST_EIO);
     }
     EVP_EncodeBlock((unsigned char *)out, mac, (int)mac_len);
@@ -299,8 +300,8 @@ int roost_oauth1_signature(const struct roost_oauth1_creds *c,
         goto out_free_bufs;
     }
     for (size_t i = 0; i < n_params + n_oauth; i++) {
-        const struct roost_kv *kv = i < n_params ? &params[i]
-                                                 : &oauth[i - n_params];
+        const struct roost_kv *kv =
+            i < n_params ? &params[i] : &oauth[i - n_params];
         ps[n].k = pct_dup(kv->key);
         ps[n].v = pct_dup(kv->value != NULL ? kv->value : "");
         n++;
@@ -426,7 +427,8 @@ int roost_oauth1_header(const struct roost_oauth1_creds *c, const char *method,
     return rc;
 }
 
-/* ---- one stream per credential -------------------------------------------- */
+/* ---- one stream per credential --------------------------------------------
+ */
 
 static pthread_mutex_t claims_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t claims[MAX_CLAIMS]; /* 0: free */

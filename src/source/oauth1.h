@@ -71,8 +71,7 @@ int roost_oauth1_pct(struct roost_buf *out, const char *s, size_t len);
 int roost_oauth1_signature(const struct roost_oauth1_creds *c,
                            const char *method, const char *base_url,
                            const struct roost_kv *params, size_t n_params,
-                           const char *nonce, int64_t timestamp,
-                           char out[64]);
+                           const char *nonce, int64_t timestamp, char out[64]);
 
 /*
  * roost_oauth1_header - append the whole "Authorization: OAuth ..." header

@@ -4,7 +4,8 @@
  *
  * Parses the input with a small depth limit and then a large one, checks
  * that roost_json_valid() agrees, and walks the tape through every accessor
- * so a bad `next` link or string view is touched, not just produced.
+ * so a bad `next` link or string view is touched, not just produced, and
+ * checks object lookups (hash-indexed after the first) against a scan.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -13,6 +14,31 @@
 #include "parse/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* check_lookups - every key of object obj, looked up twice (so the hash
+ * index is built and used), gives what a plain scan gives: the value of
+ * its last duplicate. "\xff" is no valid key, so it is never found. */
+static void check_lookups(const struct roost_json_doc *d, uint32_t obj)
+{
+    uint32_t k = obj + 1;
+    for (uint32_t m = 0; m < d->toks[obj].len && m < 64; m++) {
+        struct roost_str ks = roost_json_str(d, k);
+        uint32_t want = ROOST_JSON_NONE;
+        uint32_t kk = obj + 1;
+        for (uint32_t j = 0; j < d->toks[obj].len; j++) {
+            struct roost_str js = roost_json_str(d, kk);
+            if (roost_str_eq(js, ks)) {
+                want = kk + 1;
+            }
+            kk = d->toks[kk + 1].next;
+        }
+        for (int rep = 0; rep < 2; rep++) {
+            assert(roost_json_getn(d, obj, ks.ptr, ks.len) == want);
+        }
+        k = d->toks[k + 1].next;
+    }
+    assert(roost_json_getn(d, obj, "\xff", 1) == ROOST_JSON_NONE);
+}
 
 static void walk(const struct roost_json_doc *d)
 {
@@ -39,6 +65,7 @@ static void walk(const struct roost_json_doc *d)
             key[n] = '\0';
             (void)roost_json_get(d, i, key);
             (void)roost_json_path(d, i, key);
+            check_lookups(d, i);
         }
         if (t->type == ROOST_JSON_ARRAY) {
             uint32_t last = roost_json_at(d, i, t->len ? t->len - 1 : 0);

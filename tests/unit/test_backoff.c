@@ -33,9 +33,8 @@ static void test_http_exponential_5s_to_320s(void)
 {
     struct roost_backoff b;
     roost_backoff_init(&b, 1);
-    static const int64_t want[] = { 5000,   10000,  20000,  40000,
-                                    80000,  160000, 320000, 320000,
-                                    320000 };
+    static const int64_t want[] = { 5000,   10000,  20000,  40000, 80000,
+                                    160000, 320000, 320000, 320000 };
     seq(&b, ROOST_BACKOFF_HTTP, want, 9);
 }
 
@@ -43,8 +42,8 @@ static void test_rate_exponential_from_60s(void)
 {
     struct roost_backoff b;
     roost_backoff_init(&b, 1);
-    static const int64_t want[] = { 60000, 120000, 240000, 480000, 960000,
-                                    960000 };
+    static const int64_t want[] = { 60000,  120000, 240000,
+                                    480000, 960000, 960000 };
     seq(&b, ROOST_BACKOFF_RATE, want, 6);
     CHECK_INT_EQ(roost_backoff_kind_of(420), ROOST_BACKOFF_RATE);
     CHECK_INT_EQ(roost_backoff_kind_of(429), ROOST_BACKOFF_RATE);

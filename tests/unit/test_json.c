@@ -530,8 +530,88 @@ static void test_tweet_sample(void)
     free(buf);
 }
 
+/* Big objects get a hash index on their second lookup (first from 16
+ * members): lookups must still see the last duplicate, escaped keys,
+ * absent keys, and a fresh tape after the next parse. */
+static void test_lookup_index(void)
+{
+    struct roost_json_doc d;
+    roost_json_doc_init(&d, 0, 0);
+    char js[2048];
+    for (int members = 1; members <= 40; members += 3) {
+        size_t n = 0;
+        n += (size_t)snprintf(js + n, sizeof(js) - n, "{");
+        for (int i = 0; i < members; i++) {
+            n += (size_t)snprintf(js + n, sizeof(js) - n, "%s\"k%d\":%d",
+                                  i ? "," : "", i % 7 == 6 ? 0 : i, i);
+        }
+        n += (size_t)snprintf(js + n, sizeof(js) - n,
+                              ",\"\\u00e9t\\u00e9\":1,\"\":2}");
+        CHECK_INT_EQ(roost_json_parse(&d, js, n, NULL), 0);
+        for (int rep = 0; rep < 3; rep++) {
+            for (int i = 0; i < members; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "k%d", i);
+                uint32_t v = roost_json_get(&d, 0, key);
+                int64_t x = -1;
+                if (i % 7 == 6) {
+                    CHECK(v == ROOST_JSON_NONE);
+                    continue;
+                }
+                CHECK(roost_json_i64(&d, v, &x));
+                /* k0 repeats at every 7th member: the last one wins. */
+                int want = i;
+                if (i == 0) {
+                    want = members >= 7 ? (members - 7) / 7 * 7 + 6 : 0;
+                }
+                CHECK_INT_EQ(x, want);
+            }
+            CHECK(roost_json_get(&d, 0, "absent") == ROOST_JSON_NONE);
+            CHECK(roost_json_get(&d, 0, "k") == ROOST_JSON_NONE);
+            CHECK(roost_json_get(&d, 0, "\xc3\xa9t\xc3\xa9") !=
+                  ROOST_JSON_NONE);
+            CHECK(roost_json_get(&d, 0, "") != ROOST_JSON_NONE);
+        }
+    }
+    /* The next parse starts from a clean memo. */
+    CHECK_INT_EQ(parse_s(&d, "{\"a\":1,\"b\":2}", NULL), 0);
+    CHECK_INT_EQ(roost_json_get(&d, 0, "b"), 4);
+    CHECK(roost_json_get(&d, 0, "k3") == ROOST_JSON_NONE);
+    roost_json_doc_fini(&d);
+}
+
+/* Escaped string values are decoded on first access, once, and earlier
+ * views stay valid while later ones are decoded. */
+static void test_lazy_decode(void)
+{
+    struct roost_json_doc d;
+    roost_json_doc_init(&d, 0, 0);
+    const char *js =
+        "[\"a\\/b\",\"\\u00e9\",\"12\",\"\\u0031\\u0032\",\"x\\n\"]";
+    CHECK_INT_EQ(parse_s(&d, js, NULL), 0);
+    struct roost_str e = roost_json_str(&d, 2);
+    CHECK_MEM_EQ(e.ptr, e.len, "\xc3\xa9");
+    struct roost_str a = roost_json_text(&d, 1);
+    CHECK_MEM_EQ(a.ptr, a.len, "a/b");
+    struct roost_str e2 = roost_json_str(&d, 2);
+    CHECK(e2.ptr == e.ptr && e2.len == e.len);
+    int64_t v = 0;
+    CHECK(roost_json_i64(&d, 4, &v)); /* "\u0031\u0032" is "12" */
+    CHECK_INT_EQ(v, 12);
+    struct roost_str x = roost_json_str(&d, 5);
+    CHECK_MEM_EQ(x.ptr, x.len, "x\n");
+    CHECK_MEM_EQ(e.ptr, e.len, "\xc3\xa9");
+    CHECK_MEM_EQ(a.ptr, a.len, "a/b");
+    /* Validation still happens at parse time. */
+    CHECK_INT_EQ(parse_s(&d, "[\"ok\",\"\\x\"]", NULL), ROOST_EPARSE);
+    CHECK_INT_EQ(parse_s(&d, "[\"\\ud800\"]", NULL), ROOST_EUTF8);
+    CHECK_INT_EQ(parse_s(&d, "[\"\\ud800\\u0041\"]", NULL), ROOST_EUTF8);
+    CHECK_INT_EQ(parse_s(&d, "[\"\\u12\"]", NULL), ROOST_EPARSE);
+    roost_json_doc_fini(&d);
+}
+
 CHECK_LIST(test_scalars, test_reject_basics, test_tape_shape, test_escapes,
            test_surrogates, test_utf8, test_numbers, test_depth_limit,
            test_max_bytes, test_get_dup_and_path, test_reuse_and_growth,
            test_oom, test_error_offsets, test_jsontestsuite,
-           test_tweet_sample);
+           test_tweet_sample, test_lookup_index, test_lazy_decode);

@@ -35,8 +35,9 @@ static void test_documented_signature(void)
     };
     char sig[64];
     CHECK_INT_EQ(roost_oauth1_signature(
-                     &c, "POST", "https://api.twitter.com/1.1/statuses/update.json",
-                     params, 2, "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+                     &c, "POST",
+                     "https://api.twitter.com/1.1/statuses/update.json", params,
+                     2, "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
                      1318622958, sig),
                  0);
     CHECK_STR_EQ(sig, "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
@@ -44,14 +45,16 @@ static void test_documented_signature(void)
     struct roost_buf h;
     roost_buf_init(&h, 4096);
     CHECK_INT_EQ(roost_oauth1_header(
-                     &c, "POST", "https://api.twitter.com/1.1/statuses/update.json",
-                     params, 2, "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+                     &c, "POST",
+                     "https://api.twitter.com/1.1/statuses/update.json", params,
+                     2, "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
                      1318622958, &h),
                  0);
     CHECK(strstr(h.ptr, "Authorization: OAuth oauth_consumer_key=\""
                         "xvz1evFS4wEEPTGEFPHBog\"") == h.ptr);
-    CHECK(strstr(h.ptr, "oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\"")
-          != NULL);
+    CHECK(
+        strstr(h.ptr, "oauth_signature=\"hCtSmYh%2BiHYCEqBWrE7C7hYmtUk%3D\"") !=
+        NULL);
     CHECK(strstr(h.ptr, "oauth_timestamp=\"1318622958\"") != NULL);
     roost_buf_fini(&h);
 }
@@ -63,10 +66,10 @@ static void test_fresh_nonces_differ(void)
     struct roost_buf a, b;
     roost_buf_init(&a, 4096);
     roost_buf_init(&b, 4096);
-    CHECK(roost_oauth1_header(&c, "GET", "https://x/y", NULL, 0, NULL, 0,
-                              &a) == 0);
-    CHECK(roost_oauth1_header(&c, "GET", "https://x/y", NULL, 0, NULL, 0,
-                              &b) == 0);
+    CHECK(roost_oauth1_header(&c, "GET", "https://x/y", NULL, 0, NULL, 0, &a) ==
+          0);
+    CHECK(roost_oauth1_header(&c, "GET", "https://x/y", NULL, 0, NULL, 0, &b) ==
+          0);
     CHECK(strcmp(a.ptr, b.ptr) != 0);
     CHECK(strstr(a.ptr, c.consumer_secret) == NULL);
     CHECK(strstr(a.ptr, c.token_secret) == NULL);

@@ -94,6 +94,11 @@ static void test_format(void)
     CHECK_STR_EQ(out, "1969-12-31T23:59:59.999Z");
     roost_time_format(1582934400000LL, out);
     CHECK_STR_EQ(out, "2020-02-29T00:00:00.000Z");
+    /* Years outside 0..9999 are clamped to four digits. */
+    roost_time_format(253402300800000LL + 86400000LL * 40, out);
+    CHECK_STR_EQ(out, "9999-02-10T00:00:00.000Z");
+    roost_time_format(-62167219200000LL - 86400000LL, out);
+    CHECK_STR_EQ(out, "0000-12-31T00:00:00.000Z");
 }
 
 static void test_round_trip(void)

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT
+ *
+ * xstream_int.h - the connection machinery the X streaming sources
+ * (src_x1.c, src_x2.c) share: one HTTP stream kept alive by X's reconnect
+ * rules, records cut from it, duplicates and gaps handled. The sources
+ * supply two callbacks: build the request (auth is signed afresh for each
+ * attempt) and tell what a record is (post id, limit, disconnect,
+ * warning). Story and state machine atop xstream.c.
+ */
+#ifndef ROOST_SOURCE_XSTREAM_INT_H
+#define ROOST_SOURCE_XSTREAM_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/batch.h"
+#include "core/buf.h"
+#include "parse/json.h"
+#include "source/backoff.h"
+#include "source/http_stream.h"
+#include "source/netsrc_int.h"
+#include "source/src_x.h"
+
+enum roost__xmsg_kind {
+    ROOST__XMSG_POST = 0,   /* a post (id set) */
+    ROOST__XMSG_LIMIT,      /* `limit`: count = undelivered since connect */
+    ROOST__XMSG_DISCONNECT, /* the server is closing: code, reason */
+    ROOST__XMSG_WARNING,    /* stall warning etc.: code, reason */
+    ROOST__XMSG_OTHER,      /* any other record: kept as it is */
+};
+
+struct roost__xmsg {
+    uint8_t kind; /* enum roost__xmsg_kind */
+    char id[32];
+    int64_t count;
+    char code[64];
+    char reason[256];
+};
+
+/* One attempt's request, filled by the source's request callback. */
+struct roost__xreq {
+    const char *method;    /* "GET" or "POST" */
+    struct roost_buf url;  /* with its query */
+    struct roost_buf auth; /* one "Authorization: ..." header line */
+    struct roost_buf body; /* form body for POST */
+};
+
+typedef int roost__xstream_request_fn(void *arg, bool reconnect,
+                                      struct roost__xreq *req);
+/* Classify one record (valid JSON in d); fill m. */
+typedef void roost__xstream_inspect_fn(void *arg,
+                                       const struct roost_json_doc *d,
+                                       struct roost__xmsg *m);
+
+struct roost__xstream_cfg {
+    const char *kind;      /* "x1" / "x2": positions, gap records */
+    const char *name;      /* instance name, for stderr reports */
+    const char *cred_hint; /* where the credentials came from */
+    int64_t stall_ms;
+    int64_t connect_timeout_ms;
+    double time_scale;
+    int64_t auth_retries;
+    uint32_t dedupe_cap;
+    size_t max_pending;
+    size_t max_record;
+    bool length_delimited; /* v1.1 delimited=length */
+    const char *resume_id; /* posts at or before it are dropped, or "" */
+    roost__xstream_request_fn *request;
+    roost__xstream_inspect_fn *inspect;
+    void *arg;
+};
+
+enum roost__xstream_state {
+    ROOST__XS_WAIT = 0, /* connect at next_ms */
+    ROOST__XS_UP,       /* request in flight */
+    ROOST__XS_FAILED,   /* gave up: poll returns ROOST_EIO */
+};
+
+struct roost__xstream {
+    struct roost__xstream_cfg cfg;
+    struct roost_src_x_stats *stats; /* the source's, updated in place */
+    struct roost_http_stream hs;
+    struct roost_backoff backoff;
+    struct roost__recent recent;
+    struct roost__gap gap;
+    struct roost__xreq req;
+    struct roost_json_doc doc;
+    struct roost_buf scratch;
+    uint8_t state;
+    bool reconnect;      /* an attempt was made before */
+    bool counted_200;    /* this attempt's 200 was counted */
+    int64_t next_ms;     /* monotonic */
+    int64_t limit_conn;  /* highest limit count on this connection */
+    int64_t undelivered; /* since the last gap record */
+    uint64_t skip_left;  /* bytes of an oversize record still to drop */
+    bool skip_line;      /* JSONL: drop up to the next newline */
+    uint32_t n_auth;     /* refused attempts in a row */
+    char last_id[32];
+    char why[256]; /* reason of the pending drop */
+};
+
+int roost__xstream_init(struct roost__xstream *xs,
+                        const struct roost__xstream_cfg *cfg,
+                        struct roost_src_x_stats *stats);
+void roost__xstream_fini(struct roost__xstream *xs);
+
+/* roost__xstream_poll - the ops->poll of a streaming X source. */
+int roost__xstream_poll(struct roost__xstream *xs, struct roost_batch *out);
+
+/* roost__xstream_id_after - whether decimal id a is greater than b. */
+bool roost__xstream_id_after(const char *a, const char *b);
+
+/* roost__xstream_copy - copy a JSON string/number token into dst. */
+void roost__xstream_copy(char *dst, size_t cap, struct roost_str s);
+
+#endif /* ROOST_SOURCE_XSTREAM_INT_H */
