@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/spec.h"
 #include "source/source.h"
 #include "source/source_int.h"
 
@@ -72,8 +73,6 @@ const struct roost_source_ops *roost_source_find(const char *name)
 
 /* ---- common options ----------------------------------------------------- */
 
-#define SPEC_MAX_BYTES 8192
-#define SPEC_MAX_KVS   64
 
 struct common_opts {
     char *name;
@@ -88,126 +87,7 @@ static const struct roost_option common_options[] = {
     ROOST_OPT_END,
 };
 
-/* ---- spec parsing ------------------------------------------------------- */
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* unescape - decode %XX in place; false on a bad escape. */
-static bool unescape(char *s)
-{
-    char *o = s;
-
-    for (char *p = s; *p != '\0'; p++) {
-        if (*p != '%') {
-            *o++ = *p;
-            continue;
-        }
-        int hi = hexval(p[1]);
-        int lo = hi < 0 ? -1 : hexval(p[2]);
-        if (lo < 0 || (hi == 0 && lo == 0)) {
-            return false;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        p += 2;
-    }
-    *o = '\0';
-    return true;
-}
-
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
-struct spec {
-    char *copy; /* owns every string below */
-    char *name;
-    char *arg;
-    struct roost_kv kvs[SPEC_MAX_KVS];
-    size_t n_kvs;
-};
-
-static int spec_parse(const char *text, struct spec *sp,
-                      struct roost_diag *diag)
-{
-    size_t len = strlen(text);
-
-    memset(sp, 0, sizeof(*sp));
-    if (len == 0 || len > SPEC_MAX_BYTES) {
-        return roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
-                              "bad source spec: %s",
-                              len == 0 ? "empty" : "too long");
-    }
-    sp->copy = roost_strndup(text, len);
-    if (sp->copy == NULL) {
-        return ROOST_ERR(ROOST_ENOMEM);
-    }
-    char *p = sp->copy;
-    sp->name = p;
-    while (is_name_char(*p)) {
-        p++;
-    }
-    if (p == sp->name || (*p != '\0' && *p != ':' && *p != '?')) {
-        return roost_diag_set(
-            diag, ROOST_ERR(ROOST_EINVAL), (uint64_t)(p - sp->copy),
-            "bad source spec '%s': want NAME[:ARG][?k=v]", text);
-    }
-    char *query = strchr(p, '?');
-    if (query != NULL) {
-        *query++ = '\0';
-    }
-    if (*p == ':') {
-        *p++ = '\0';
-        if (p[0] == '/' && p[1] == '/') {
-            p += 2;
-        }
-        sp->arg = *p != '\0' ? p : NULL;
-    } else {
-        *p = '\0';
-    }
-    while (query != NULL && *query != '\0') {
-        char *amp = strchr(query, '&');
-        if (amp != NULL) {
-            *amp++ = '\0';
-        }
-        if (*query != '\0') {
-            if (sp->n_kvs == SPEC_MAX_KVS) {
-                return roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
-                                      "too many options (max %d)",
-                                      SPEC_MAX_KVS);
-            }
-            char *eq = strchr(query, '=');
-            char *val = "true";
-            if (eq != NULL) {
-                *eq = '\0';
-                val = eq + 1;
-            }
-            if (!unescape(query) || (eq != NULL && !unescape(val)) ||
-                *query == '\0') {
-                return roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
-                                      "bad option '%s' in source spec", query);
-            }
-            sp->kvs[sp->n_kvs].key = query;
-            sp->kvs[sp->n_kvs].value = val;
-            sp->n_kvs++;
-        }
-        query = amp;
-    }
-    return 0;
-}
+/* ---- option errors ------------------------------------------------------ */
 
 static int unknown_option(const struct roost_source_ops *ops, const char *key,
                           struct roost_diag *diag)
@@ -242,14 +122,14 @@ static int unknown_source(const char *name, struct roost_diag *diag)
 int roost_source_new(const char *spec, struct roost_source **out,
                      struct roost_diag *diag)
 {
-    struct spec sp;
-    struct roost_kv common_kvs[SPEC_MAX_KVS];
-    struct roost_kv plugin_kvs[SPEC_MAX_KVS];
+    struct roost_spec sp;
+    struct roost_kv common_kvs[ROOST_SPEC_MAX_KVS];
+    struct roost_kv plugin_kvs[ROOST_SPEC_MAX_KVS];
     size_t n_common = 0;
     size_t n_plugin = 0;
     struct common_opts co = { 0 };
     struct roost_source *src = NULL;
-    int rc = spec_parse(spec, &sp, diag);
+    int rc = roost_spec_parse(spec, "source", true, &sp, diag);
 
     if (rc < 0) {
         goto out_free_spec;
@@ -305,7 +185,7 @@ int roost_source_new(const char *spec, struct roost_source **out,
         goto out_free_ctx;
     }
     roost_options_free(common_options, &co);
-    roost_free(sp.copy);
+    roost_spec_fini(&sp);
     *out = src;
     return 0;
 
@@ -318,7 +198,7 @@ out_free_src:
 out_free_common:
     roost_options_free(common_options, &co);
 out_free_spec:
-    roost_free(sp.copy);
+    roost_spec_fini(&sp);
     return rc;
 }
 
