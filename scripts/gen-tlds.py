@@ -21,8 +21,9 @@ def load(path):
 
 
 def default_path():
-    base = os.path.join(os.environ.get("ROOST_SHARED_DATA",
-                                       "/work/shared/data"),
+    here = os.path.dirname(os.path.abspath(__file__))
+    shared = os.path.join(here, "..", "..", "shared", "data")
+    base = os.path.join(os.environ.get("ROOST_SHARED_DATA", shared),
                         "twitter-text-conformance")
     try:
         import yaml  # noqa: F401
