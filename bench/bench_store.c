@@ -10,6 +10,8 @@
  * FTS, each into a fresh file in DIR (default /tmp), synchronous=normal.
  *
  * Usage: bench_store [records] [batch] [dir]     (defaults 200000 1000)
+ * With ROOST_BENCH_KEEP set, the store file is kept for inspection (both
+ * runs use the same path: the FTS run's store is the one left).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,9 +117,11 @@ static int run(uint64_t n_records, uint32_t batch, const char *dir, bool fts)
            (unsigned long long)n_posts, (unsigned long long)n_ctls, t_sink,
            (double)n_posts / t_sink, t_sink * 1e6 / (double)n_posts,
            (double)n_posts / t_all);
-    for (const char *sfx = ""; sfx != NULL; sfx = sfx[0] == '\0'  ? "-wal"
-                                                  : sfx[1] == 'w' ? "-shm"
-                                                                  : NULL) {
+    for (const char *sfx = "";
+         sfx != NULL && getenv("ROOST_BENCH_KEEP") == NULL;
+         sfx = sfx[0] == '\0'  ? "-wal"
+               : sfx[1] == 'w' ? "-shm"
+                               : NULL) {
         char p2[600];
         snprintf(p2, sizeof(p2), "%s%s", path, sfx);
         unlink(p2);

@@ -30,7 +30,7 @@
 const char *cmd_stream_usage =
     "usage: roost stream 'SQL' --source SPEC [--source SPEC...]\n"
     "                    [--archive DIR] [--format table|jsonl]\n"
-    "                    [--rows N] [--trigger 2s] [--out FILE]\n"
+    "                    [--rows N] [--trigger 2s] [--out FILE|sqlite:DB]\n"
     "                    [--mode append|update|complete] [--lateness 5s]\n"
     "                    [--stop-words] [--name NAME] [--snapshot FILE]\n"
     "                    [--checkpoint-interval 10s] [--input-format F]\n"
@@ -44,7 +44,9 @@ const char *cmd_stream_usage =
     "of an aggregation has late_dropped. With --archive every record is\n"
     "archived first and the query state is checkpointed there, so a\n"
     "restart after a crash counts every record exactly once. --snapshot\n"
-    "writes the final complete result as JSONL at the end.\n";
+    "writes the final complete result as JSONL at the end. --out sqlite:DB\n"
+    "writes the result table into the store's query_results at every\n"
+    "trigger that changed it (the view latest_query_results shows it).\n";
 
 const char *cmd_run_usage =
     "usage: roost run FILE.conf [--snapshot-dir DIR]\n"
@@ -384,6 +386,7 @@ int cmd_stream(int argc, char **argv)
     char *specs[64];
     size_t n_specs = 0;
     const char *archive = NULL, *snapshot = NULL;
+    bool to_store = false;
     enum roost_format fmt = ROOST_FMT_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
@@ -441,6 +444,10 @@ int cmd_stream(int argc, char **argv)
             qc.exec.mode = (uint8_t)k;
         } else if (cli_opt_value(argc, argv, &i, "--out", &v)) {
             qc.out_path = v;
+            to_store = v != NULL && strncmp(v, "sqlite:", 7) == 0;
+            if (to_store) {
+                qc.out_path = v + 7;
+            }
         } else if (cli_opt_value(argc, argv, &i, "--name", &v)) {
             qc.exec.name = v;
         } else if (cli_opt_value(argc, argv, &i, "--snapshot", &v)) {
@@ -464,6 +471,9 @@ int cmd_stream(int argc, char **argv)
     if (qc.exec.sql == NULL || n_specs == 0) {
         fputs(cmd_stream_usage, stderr);
         return CLI_EXIT_USAGE;
+    }
+    if (to_store) {
+        qc.format = ROOST_QOUT_STORE;
     }
     ec.ckpt_dir = archive;
     ec.format = fmt;
@@ -534,6 +544,7 @@ int cmd_run(int argc, char **argv)
         .format = (enum roost_format)c.format,
     };
     struct roost_engine *e = NULL;
+    char db[4096]; /* output = store without a path: the sqlite: sink */
     rc = roost_engine_new(&ec, &e, &diag);
     for (size_t i = 0; rc == 0 && i < c.n_queries; i++) {
         const struct roost_config_query *q = &c.queries[i];
@@ -543,7 +554,12 @@ int cmd_run(int argc, char **argv)
                       .max_state_bytes = q->max_state_bytes,
                       .stop_words = q->stop_words },
             .format = q->format,
-            .out_path = q->path,
+            .out_path = q->path != NULL || q->format != ROOST_QOUT_STORE
+                            ? q->path
+                            : (sqlite_path(c.sinks, c.n_sinks, db,
+                                           sizeof(db))
+                                   ? db
+                                   : NULL),
             .rows = q->rows,
             .trigger_ms = q->trigger_ms,
         };

@@ -203,14 +203,15 @@ static int set_query(struct parser *p, const char *k, const char *v)
         return fail(p, p->line, "mode: append, update or complete");
     }
     if (strcmp(k, "output") == 0) {
-        static const char *const f[] = { "table", "jsonl", "none" };
-        for (uint8_t i = 0; i < 3; i++) {
+        static const char *const f[] = { "table", "jsonl", "none",
+                                         "store" };
+        for (uint8_t i = 0; i < 4; i++) {
             if (strcmp(v, f[i]) == 0) {
                 q->format = i;
                 return 0;
             }
         }
-        return fail(p, p->line, "output: table, jsonl or none");
+        return fail(p, p->line, "output: table, jsonl, none or store");
     }
     if (strcmp(k, "rows") == 0) {
         char *end = NULL;

@@ -34,9 +34,9 @@
 struct roost_config_query {
     char *name;
     char *sql;
-    char *path;              /* output file; NULL: stdout */
+    char *path;              /* output file (store: the db); NULL: stdout */
     uint8_t mode;            /* enum roost_output_mode */
-    uint8_t format;          /* enum roost_qout_format */
+    uint8_t format;          /* enum roost_qout_format (store: 3) */
     size_t rows;
     int64_t trigger_ms;
     int64_t lateness_ms;     /* -1: default */

@@ -14,7 +14,9 @@
  *
  * A query's JSONL result file is cut back to its length at E, and since
  * a checkpoint always follows a trigger, the rows after it are emitted
- * again exactly once by the replay.
+ * again exactly once by the replay. A store output works the same way
+ * with its emission count in place of the length: emissions past the
+ * checkpointed count are deleted and written again by the replay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@
 #include "engine/engine.h"
 #include "parse/json.h"
 #include "store/archive.h"
+#include "store/sqlite_results.h"
 
 struct query {
     struct roost_exec *x;
@@ -41,7 +44,9 @@ struct query {
     int64_t trigger_ms;
     bool quiet_empty;
     int64_t next_trigger;   /* monotonic ms */
-    uint64_t out_bytes;     /* result file length */
+    uint64_t out_bytes;     /* result file length; STORE: emissions */
+    struct roost_sqlite_results *store; /* STORE output, else NULL */
+    uint64_t store_hash;    /* of the last emission written */
     uint64_t sql_hash;
     uint64_t records;       /* archived records in the state */
     char ckpt_path[4096];
@@ -120,6 +125,7 @@ void roost_engine_free(struct roost_engine *e)
         if (q->fd >= 0) {
             close(q->fd);
         }
+        roost_sqlite_results_close(q->store);
         roost_free(q->out_path);
         roost_free(q->name);
     }
@@ -175,8 +181,22 @@ int roost_engine_add_query(struct roost_engine *e,
                     : roost_exec_trigger_ms(q->x) ? roost_exec_trigger_ms(q->x)
                                                   : e->cfg.trigger_ms;
     q->next_trigger = mono_ms() + q->trigger_ms;
-    if (qc->out_path != NULL && strcmp(qc->out_path, "-") != 0 &&
-        q->format != ROOST_QOUT_NONE) {
+    if (q->format == ROOST_QOUT_STORE) {
+        if (qc->out_path == NULL || strcmp(qc->out_path, "-") == 0) {
+            rc = roost_diag_set(diag, ROOST_ERR(ROOST_EINVAL), 0,
+                                "output to the store needs its path");
+            goto out_free;
+        }
+        rc = roost_sqlite_results_open(qc->out_path, &q->store, diag);
+        if (rc == 0 && e->cfg.ckpt_dir == NULL) {
+            /* Without checkpoints a run starts afresh, as files do. */
+            rc = roost_sqlite_results_cut(q->store, q->name, 0);
+        }
+        if (rc < 0) {
+            goto out_free;
+        }
+    } else if (qc->out_path != NULL && strcmp(qc->out_path, "-") != 0 &&
+               q->format != ROOST_QOUT_NONE) {
         /* With checkpoints the checkpoint owns the file's length. */
         int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
                     (e->cfg.ckpt_dir == NULL ? O_TRUNC : 0);
@@ -196,6 +216,7 @@ out_free:
     if (q->fd >= 0) {
         close(q->fd);
     }
+    roost_sqlite_results_close(q->store);
     roost_free(q->out_path);
     roost_free(q->name);
     roost_exec_free(q->x);
@@ -232,6 +253,29 @@ static int write_out(struct query *q, const struct roost_buf *b)
     return 0;
 }
 
+/* One emission: the whole result table (e->rs), so the store's
+ * latest_query_results equals the in-memory result table. A table equal
+ * to the last one this run wrote, or an empty one, is not written. */
+static int write_store(struct roost_engine *e, struct query *q)
+{
+    roost_buf_reset(&e->out);
+    int rc = roost_rowset_write_jsonl(&e->rs, NULL, &e->out);
+    if (rc < 0 || e->out.len == 0) {
+        return rc;
+    }
+    uint64_t h = roost_hash(e->out.ptr, e->out.len);
+    if (h == q->store_hash) {
+        return 0;
+    }
+    rc = roost_sqlite_results_write(q->store, q->name, q->out_bytes + 1,
+                                    wall_ms(), e->out.ptr, e->out.len);
+    if (rc == 0) {
+        q->out_bytes++;
+        q->store_hash = h;
+    }
+    return rc;
+}
+
 static int trigger(struct roost_engine *e, struct query *q, int64_t now)
 {
     q->next_trigger = now + q->trigger_ms;
@@ -252,6 +296,9 @@ static int trigger(struct roost_engine *e, struct query *q, int64_t now)
     }
     if (rc == 0) {
         rc = roost_exec_view(q->x, &e->rs);
+    }
+    if (rc == 0 && q->store != NULL) {
+        rc = write_store(e, q);
     }
     if (rc == 0) {
         rc = roost_results_publish(e->results, q->name, &e->rs, wall_ms());
@@ -365,6 +412,9 @@ int roost_engine_finish(struct roost_engine *e, uint64_t n_done)
 static int cut_out(struct query *q, uint64_t len)
 {
     q->out_bytes = len;
+    if (q->store != NULL) {
+        return roost_sqlite_results_cut(q->store, q->name, len);
+    }
     if (q->fd < 0) {
         return 0;
     }

@@ -25,7 +25,9 @@
  *
  * Outputs per query: a Spark-style console block per trigger, or JSONL
  * (a file, cut back to its checkpointed length at restart, or stdout),
- * and always the in-memory result table (roost_engine_results) that the
+ * or the store's query_results table (store/sqlite_results.h: the whole
+ * result table per trigger that changed it, emissions past the checkpoint
+ * deleted at restart), and always the in-memory result table (roost_engine_results) that the
  * dashboard and API read by query name.
  * Thread: one owner thread, except roost_engine_results().
  */
@@ -49,12 +51,13 @@ enum roost_qout_format {
     ROOST_QOUT_TABLE = 0, /* the Spark-style console block */
     ROOST_QOUT_JSONL,     /* one JSON object per row */
     ROOST_QOUT_NONE,      /* the in-memory result table only */
+    ROOST_QOUT_STORE,     /* query_results in the SQLite store out_path */
 };
 
 struct roost_engine_query_cfg {
     struct roost_exec_cfg exec; /* name, sql, mode, lateness, budgets */
     uint8_t format;             /* enum roost_qout_format */
-    const char *out_path;       /* NULL or "-": stdout */
+    const char *out_path;       /* NULL or "-": stdout; STORE: the db */
     size_t rows;                /* console: rows per block (default 20) */
     int64_t trigger_ms;         /* 0: EMIT ... EVERY, else the engine's */
     bool quiet_empty;           /* no block for a trigger without rows */

@@ -28,6 +28,7 @@
 #include "core/mem.h"
 #include "engine/expr.h"
 #include "engine/query_int.h"
+#include "engine/stream_tables.h"
 #include "parse/tokenize.h"
 
 #define MATCH_MAX_WORDS 64
@@ -1822,8 +1823,11 @@ int roost_query_bind(struct roost_query *q, const struct roost_schema *schema,
     if (diag != NULL) {
         memset(diag, 0, sizeof(*diag));
     }
+    enum roost_stream_table t;
     if (schema->name != NULL &&
-        !roost_str_ieq_ascii(q->stream, roost_str_cstr(schema->name))) {
+        !roost_str_ieq_ascii(q->stream, roost_str_cstr(schema->name)) &&
+        !(roost_stream_find(q->stream, &t) == 0 &&
+          strcmp(roost_stream_name(t), schema->name) == 0)) {
         return bind_error(&b, q->stream_pos,
                           "query reads '%.*s' but is bound to stream '%s'",
                           (int)(q->stream.len > 40 ? 40 : q->stream.len),

@@ -17,7 +17,8 @@
  *      dead-lettered post by post ("sink NAME rejected: ...") and counted;
  *   3. flushes the sinks, syncs the outputs and writes a checkpoint: how
  *      many archived records are fully processed, and the output files'
- *      lengths.
+ *      lengths — a group commit, every commit_ms or commit_records, and
+ *      whenever the queue is idle.
  *
  * On start, the archive recovers its torn tail, the outputs are cut back
  * to the checkpointed lengths, the archived records past the checkpoint
@@ -91,6 +92,9 @@ struct roost_pipeline_cfg {
     size_t batch_bytes;        /* default 1 MiB */
     int64_t batch_ms;          /* default 50 ms */
     int64_t process_delay_ms;  /* testing: sleep per batch (slow consumer) */
+    int64_t commit_ms;         /* sync outputs + checkpoint at least this
+                                  often (default 250 ms; also when idle) */
+    uint64_t commit_records;   /* or after this many records (100000) */
     roost_progress_fn *progress;
     void *progress_arg;
     int64_t progress_ms;       /* default 1000 */

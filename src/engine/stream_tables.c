@@ -127,11 +127,26 @@ void roost_stream_scratch_fini(struct roost_stream_scratch *s)
     roost_buf_fini(&s->fold);
 }
 
+/* Store views with a stream table's rows: the stream already leaves out
+ * referenced posts, so the same SQL text runs live and over the store. */
+static const struct {
+    const char *name;
+    enum roost_stream_table t;
+} aliases[] = {
+    { "live_hashtags", ROOST_STREAM_HASHTAGS },
+};
+
 int roost_stream_find(struct roost_str name, enum roost_stream_table *out)
 {
     for (int t = 0; t < ROOST_STREAM_N_; t++) {
         if (roost_str_ieq_ascii(name, roost_str_cstr(schemas[t].name))) {
             *out = (enum roost_stream_table)t;
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+        if (roost_str_ieq_ascii(name, roost_str_cstr(aliases[i].name))) {
+            *out = aliases[i].t;
             return 0;
         }
     }

@@ -39,8 +39,9 @@
 #define RULES_PATH       "/2/tweets/search/stream/rules"
 #define MAX_BACKFILL_MIN 5
 
-/* The "all fields" preset, as X's v2 data dictionary lists them. */
-static const char *const all_fields[][2] = {
+/* The "all fields" preset, as X's v2 data dictionary lists them (also
+   used by src_xsearch.c). */
+const char *const roost__x2_all_fields[ROOST__X2_N_FIELDS][2] = {
     { "expansions",
       "attachments.poll_ids,attachments.media_keys,author_id,"
       "edit_history_tweet_ids,entities.mentions.username,geo.place_id,"
@@ -144,10 +145,10 @@ static int x2_request(void *arg, bool reconnect, struct roost__xreq *req)
     int rc = roost_buf_adds(&req->url, ctx->url);
 
     req->method = "GET";
-    for (size_t i = 0; i < 6 && rc == 0; i++) {
-        rc = add_param(&req->url, all_fields[i][0],
+    for (size_t i = 0; i < ROOST__X2_N_FIELDS && rc == 0; i++) {
+        rc = add_param(&req->url, roost__x2_all_fields[i][0],
                        own[i] != NULL ? own[i]
-                       : all          ? all_fields[i][1]
+                       : all          ? roost__x2_all_fields[i][1]
                                       : NULL);
     }
     if (rc == 0 && ctx->backfill_min > 0 && (reconnect || ctx->resuming)) {

@@ -110,6 +110,11 @@ int roost__xstream_poll(struct roost__xstream *xs, struct roost_batch *out);
 /* roost__xstream_id_after - whether decimal id a is greater than b. */
 bool roost__xstream_id_after(const char *a, const char *b);
 
+/* The v2 "all fields" preset: {parameter, value} for expansions and the
+ * tweet, user, media, place and poll fields (src_x2.c). */
+#define ROOST__X2_N_FIELDS 6
+extern const char *const roost__x2_all_fields[ROOST__X2_N_FIELDS][2];
+
 /* roost__xstream_copy - copy a JSON string/number token into dst. */
 void roost__xstream_copy(char *dst, size_t cap, struct roost_str s);
 

@@ -10,8 +10,11 @@
  * media, post_refs) denormalized with the post's time so time-range
  * queries never touch posts, control events (deletes are tombstones) and
  * gaps. Version 2 adds the views that answer the seeds' questions and the
- * tracked_terms table. Append a migration to change anything; never edit
- * one that shipped. docs/schema.md describes every column.
+ * tracked_terms table. Version 3 adds query_results, where continuous
+ * queries with `output = store` write their result rows, and the views
+ * latest_query_results and live_hashtags. Append a migration to change
+ * anything; never edit one that shipped. docs/schema.md describes every
+ * column.
  *
  * "Now" in the views is the newest created_at in the store, so they work
  * the same on a live stream and on last year's corpus.
@@ -213,6 +216,31 @@ static const char schema_v2[] =
                         " AND p.deleted = 0 AND p.referenced = 0"
                         " GROUP BY t.term ORDER BY posts DESC, t.term;";
 
+/* live_hashtags holds the rows the hashtags stream table delivers, so one
+ * query text runs live and here (the engine knows the name): no referenced
+ * copies, but deleted posts stay, as the stream counted them before their
+ * delete arrived.
+ * query_results holds one complete result table per emission of a query:
+ * `seq` is the query's emission count, which its engine checkpoint
+ * records, so recovery deletes the emissions past it (engine.c). */
+static const char schema_v3[] =
+    "CREATE TABLE query_results ("
+    " query TEXT NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " emitted_at INTEGER NOT NULL,"
+    " row_json TEXT NOT NULL);"
+    "CREATE INDEX query_results_query_seq ON query_results(query, seq);"
+    "CREATE VIEW latest_query_results AS"
+    " SELECT r.query, r.emitted_at, r.row_json FROM query_results r"
+    " WHERE r.seq = (SELECT max(seq) FROM query_results m"
+    " WHERE m.query = r.query)"
+    " ORDER BY r.query, r.rowid;"
+    "CREATE VIEW live_hashtags AS"
+    " SELECT h.post_id, h.tag, h.tag_lower, h.created_at, h.author_id,"
+    " h.author_followers, h.lang"
+    " FROM hashtags h JOIN posts p ON p.id = h.post_id"
+    " WHERE p.referenced = 0;";
+
 struct migration {
     int version;
     const char *summary;
@@ -222,6 +250,7 @@ struct migration {
 static const struct migration migrations[] = {
     { 1, "posts, authors, entities, control events, gaps", schema_v1 },
     { 2, "views for the seeds' questions; tracked_terms", schema_v2 },
+    { 3, "query_results, latest_query_results, live_hashtags", schema_v3 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

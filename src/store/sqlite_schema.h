@@ -19,7 +19,7 @@
 
 #include "core/err.h"
 
-#define ROOST_SQLITE_SCHEMA_VERSION 2
+#define ROOST_SQLITE_SCHEMA_VERSION 3
 
 /* The FTS5 table over posts.text; content lives in posts (rowid = seq). */
 #define ROOST_SQLITE_FTS_SQL                                                   \

@@ -5,7 +5,8 @@
 # fake servers of tests/servers: Jetstream (with a dropped connection),
 # Mastodon SSE and GitHub events, all at once into one archive and one
 # normalized post stream; then a wrong Mastodon token: one clear error,
-# a bounded number of retries, and the collector ends by itself.
+# a bounded number of retries, and the collector ends by itself; then
+# Mastodon's multiplexed WebSocket (two streams, a dropped connection).
 . "$(dirname "$0")/lib.sh"
 
 need_data bluesky-jetstream-samples/jetstream/expected_v1.jsonl \
@@ -140,5 +141,43 @@ if grep -q sekrit "$TMP/401.err" || grep -q wrong "$TMP/401.err"; then
 else
     ok "token never logged"
 fi
+
+
+# ---- Mastodon's multiplexed WebSocket: two streams, one dropped connection
+start fake_mastodon.py --token sekrit --drop-after 5 --log "$TMP/mw.log" &&
+    mw_port=$port
+mw="mastodon_ws:http://127.0.0.1:$mw_port?stream=public&tag=hoot"
+MASTODON_TOKEN=sekrit "$ROOST" collect --source "$mw&time-scale=0.01" \
+    --archive "$TMP/archmw" --out "$TMP/mw.jsonl" --quiet 2>"$TMP/mw.err" &
+cpid=$!
+wait_lines "$TMP/mw.jsonl" 17 20
+sleep 0.5
+kill -TERM $cpid
+wait $cpid
+rc=$?
+[ $rc -eq 0 ] && ok "mastodon_ws: collect stops cleanly" ||
+    fail "mastodon_ws: collect stops cleanly" \
+        "exit $rc: $(head -c 300 "$TMP/mw.err")"
+[ "$(grep -c '"platform":"mastodon"' "$TMP/mw.jsonl")" -eq 17 ] &&
+    ok "mastodon_ws: statuses in the normalized stream" ||
+    fail "mastodon_ws: statuses" "$(grep -c mastodon "$TMP/mw.jsonl") of 17"
+"$ROOST" archive cat "$TMP/archmw" >"$TMP/archmw.jsonl" 2>/dev/null
+n_ev=$(grep -c '^{"stream":\["public"\],"event":"' "$TMP/archmw.jsonl")
+n_uniq=$(grep '^{"stream":' "$TMP/archmw.jsonl" | sort -u | wc -l)
+[ "$n_ev" -eq 22 ] && [ "$n_uniq" -eq 22 ] &&
+    ok "mastodon_ws: every event archived once across the drop" ||
+    fail "mastodon_ws: every event archived once" "$n_ev events, $n_uniq unique"
+[ "$(grep -c '^{"roost_gap":{"source":"mastodon_ws"' "$TMP/archmw.jsonl")" \
+    -eq 1 ] && ok "mastodon_ws: gap record for the drop" ||
+    fail "mastodon_ws: gap record for the drop" "none"
+# the fake reads one subscribe at a time and drops during the first
+[ "$(grep -c '^SUB .*"stream":"public"' "$TMP/mw.log")" -eq 2 ] &&
+    grep -q '^SUB .*"stream":"hashtag","tag":"hoot"' "$TMP/mw.log" &&
+    ok "mastodon_ws: resubscribed after the reconnect" ||
+    fail "mastodon_ws: resubscribed" "$(grep SUB "$TMP/mw.log")"
+n_norm=$("$ROOST" normalize "$TMP/archmw.jsonl" 2>/dev/null |
+    grep -c '"platform":"mastodon"')
+[ "$n_norm" -eq 17 ] && ok "mastodon_ws: archive normalizes" ||
+    fail "mastodon_ws: archive normalizes" "$n_norm posts of 17"
 
 finish

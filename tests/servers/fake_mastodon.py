@@ -15,9 +15,11 @@
 #       One live stream: a reconnect goes on after the last event sent.
 #   GET /api/v1/streaming (WebSocket) subscribe messages
 #       {"type":"subscribe","stream":S[,"tag":T]} answered with the same
-#       events as {"stream":[S],"event":E,"payload":P} text messages
+#       events as {"stream":[S],"event":E,"payload":P} text messages;
+#       each subscribe message is logged as "SUB <message>"
 #
-# --token T: streaming needs "Authorization: Bearer T" (else 401 JSON).
+# --token T: streaming needs "Authorization: Bearer T" or ?access_token=T
+# (else 401 JSON).
 # First connection only: --drop-after N closes after N events, --stall-after
 # N goes silent (no heartbeats either). --status CODE answers the first
 # --status-times streaming requests with CODE. --log FILE appends one
@@ -81,7 +83,8 @@ def main():
     def authorized(req):
         if not args.token:
             return True
-        return req.headers.get("authorization") == "Bearer " + args.token
+        return req.headers.get("authorization") == "Bearer " + args.token \
+            or req.param("access_token") == args.token
 
     def refuse(sock):
         wslib.send_response(
@@ -134,12 +137,16 @@ def main():
             msg = json.loads(data)
             if msg.get("type") != "subscribe":
                 continue
+            wslib.log_line(args.log, "SUB " + data.decode())
             stream = [msg.get("stream", "public")]
             if msg.get("tag"):
                 stream.append(msg["tag"])
             for ev, payload in events:
                 if n == 1 and sent == args.drop_after:
                     wslib.abort(sock)
+                    return
+                if n == 1 and sent == args.stall_after:
+                    time.sleep(args.lifetime)
                     return
                 p = payload.decode()
                 out = json.dumps({"stream": stream, "event": ev,

@@ -101,7 +101,7 @@ static void test_schema_fresh(void)
     CHECK_INT_EQ(count("PRAGMA user_version"), ROOST_SQLITE_SCHEMA_VERSION);
     CHECK_INT_EQ(count("SELECT count(*) FROM sqlite_master WHERE type = "
                        "'view'"),
-                 7);
+                 9); /* 7 of v2, latest_query_results, live_hashtags */
     CHECK_INT_EQ(count("SELECT count(*) FROM sqlite_master WHERE name = "
                        "'posts_fts'"),
                  1);
@@ -145,6 +145,8 @@ static void test_migrate_old_store(void)
     CHECK_INT_EQ(count("PRAGMA user_version"), ROOST_SQLITE_SCHEMA_VERSION);
     CHECK_INT_EQ(count("SELECT count(*) FROM posts_per_user"), 1);
     CHECK_INT_EQ(count("SELECT count(*) FROM live_posts"), 1);
+    CHECK_INT_EQ(count("SELECT count(*) FROM latest_query_results"), 0);
+    CHECK_INT_EQ(count("SELECT count(*) FROM live_hashtags"), 0);
     /* The FTS index was built over what was there. */
     CHECK_INT_EQ(count("SELECT count(*) FROM posts_fts WHERE posts_fts "
                        "MATCH 'version'"),
