@@ -30,7 +30,7 @@ trigger = 5s
 http = 127.0.0.1:$port
 
 [source firehose]
-spec = simulate?rate=$rate&speed=1x&burst-every=180&seed=$(date +%s)
+spec = simulate?rate=$rate&speed=1x&burst-every=180&start=now&seed=$(date +%s)
 
 [sink store]
 spec = sqlite:$dir/roost.db

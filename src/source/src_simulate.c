@@ -28,6 +28,7 @@ struct sim_ctx {
     char *speed;
     char *format;
     double burst_every_s;
+    char *start;       /* "default", "now", or an ISO 8601 / Twitter time */
     struct roost_sim *sim;
     struct roost_buf rec;
     double factor;     /* 0: max speed */
@@ -50,6 +51,9 @@ static const struct roost_option sim_options[] = {
                   "wire format: v1, v2, jetstream, mastodon"),
     ROOST_OPT_DOUBLE("burst-every", "900", struct sim_ctx, burst_every_s,
                      "a trending topic bursts every N s of event time"),
+    ROOST_OPT_STR("start", "default", struct sim_ctx, start,
+                  "event time of the first post: default (2021-01-01), "
+                  "now, or an ISO 8601 time"),
     ROOST_OPT_END,
 };
 
@@ -76,6 +80,13 @@ static int sim_open(struct roost_source *src)
     cfg.count = c->count > 0 ? (uint64_t)c->count : 0;
     cfg.rate = c->rate;
     cfg.burst.every_s = c->burst_every_s;
+    if (strcmp(c->start, "now") == 0) {
+        cfg.start_ms = real_ms();
+    } else if (strcmp(c->start, "default") != 0 &&
+               roost_time_parse(c->start, strlen(c->start), &cfg.start_ms) <
+                   0) {
+        return ROOST_ERR(ROOST_EINVAL);
+    }
     if (roost_format_parse(c->format, &cfg.format) < 0 ||
         cfg.format == ROOST_FMT_AUTO || cfg.format == ROOST_FMT_TEXT) {
         return ROOST_ERR(ROOST_EINVAL);
