@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "core/mem.h"
 #include "source/netsrc_int.h"
 #include "source/source_int.h"
@@ -27,12 +28,10 @@ int64_t roost__netsrc_mono_ms(void)
 
 void roost__netsrc_report(const char *name, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    roost_logv(ROOST_LOG_WARN, name, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "roost: %s: %s\n", name, msg);
 }
 
 /* ---- backoff --------------------------------------------------------------

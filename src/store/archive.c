@@ -54,6 +54,7 @@
 
 #include "core/err.h"
 #include "core/map.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "store/archive_int.h"
 
@@ -119,7 +120,7 @@ static void logf_(struct roost_archive *a, const char *fmt, ...)
     if (a->cfg.log != NULL) {
         a->cfg.log(a->cfg.log_arg, msg);
     } else {
-        fprintf(stderr, "roost: archive %s: %s\n", a->dir, msg);
+        roost_log_warn("archive", "%s: %s", a->dir, msg);
     }
 }
 
