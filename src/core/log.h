@@ -29,8 +29,13 @@ void roost_log_set_sink(roost_log_fn *fn, void *arg);
 
 void roost_log(enum roost_log_level level, const char *tag, const char *fmt,
                ...) ROOST_PRINTF(3, 4);
+#if defined(__GNUC__)
+#define ROOST_VPRINTF(a) __attribute__((format(printf, a, 0)))
+#else
+#define ROOST_VPRINTF(a)
+#endif /* __GNUC__ */
 void roost_logv(enum roost_log_level level, const char *tag, const char *fmt,
-                va_list ap);
+                va_list ap) ROOST_VPRINTF(3);
 
 #define roost_log_error(tag, ...) roost_log(ROOST_LOG_ERROR, (tag), __VA_ARGS__)
 #define roost_log_warn(tag, ...) roost_log(ROOST_LOG_WARN, (tag), __VA_ARGS__)
