@@ -31,6 +31,17 @@
  * Positions are "x1\t<last post id>"; a stream cannot rewind, so on a
  * restart posts at or before the resumed id are dropped and nothing else.
  *
+ * Gap filling (fill-gaps=true, off by default). After a reconnect the
+ * posts between the gap's last id and the first new one are asked of
+ * v1.1 search/tweets (search-url=) with the track phrases joined by OR,
+ * at most fill-max-pages pages, and appended as records after the stream's
+ * own, duplicates dropped (xstream.c). Search matches only the track
+ * phrases: a stream with follow or locations alone is not filled (a note
+ * on stderr at open says so), and with them besides track only the track
+ * matches are recovered. Search sees at most the last 7 days and its own
+ * rate limit (180 requests per 15 min): a rate-limited fill stops at once
+ * and says so on stderr.
+ *
  * Start at x1_open().
  */
 #include <math.h>
@@ -45,6 +56,7 @@
 #include "source/xstream_int.h"
 
 #define DEFAULT_URL     "https://stream.twitter.com/1.1/statuses/filter.json"
+#define SEARCH_URL      "https://api.twitter.com/1.1/search/tweets.json"
 #define MAX_TRACK       400
 #define MAX_TRACK_BYTES 60
 #define MAX_FOLLOW      5000
@@ -67,6 +79,9 @@ struct x1_ctx {
     int64_t auth_retries;
     int64_t dedupe_cap;
     size_t max_pending;
+    bool fill_gaps;
+    int64_t fill_max_pages;
+    char *search_url;
 
     /* state */
     bool is_open;
@@ -75,6 +90,7 @@ struct x1_ctx {
     char claim[2 * ROOST_OAUTH1_MAX_SECRET];
     bool claimed;
     struct roost_oauth1_creds creds;
+    struct roost_buf fill_q; /* the search query: track joined by OR */
     struct roost__xstream xs;
 };
 
@@ -105,6 +121,12 @@ static const struct roost_option x1_options[] = {
                   "recent post ids kept to drop duplicates"),
     ROOST_OPT_SIZE("max-pending", "8MiB", struct x1_ctx, max_pending,
                    "received bytes staged before the socket is paused"),
+    ROOST_OPT_BOOL("fill-gaps", "false", struct x1_ctx, fill_gaps,
+                   "after a reconnect, search the gap for missed track posts"),
+    ROOST_OPT_INT("fill-max-pages", "10", struct x1_ctx, fill_max_pages,
+                  "search pages fetched at most per gap (fill-gaps)"),
+    ROOST_OPT_STR("search-url", SEARCH_URL, struct x1_ctx, search_url,
+                  "v1.1 search/tweets endpoint used by fill-gaps"),
     ROOST_OPT_END,
 };
 
@@ -279,6 +301,11 @@ static int validate(struct x1_ctx *ctx, const char *name)
         return bad(name, "time-scale and stall-timeout must be > 0, "
                          "dedupe-window 1..16777216");
     }
+    if (ctx->fill_max_pages < 1 || ctx->fill_max_pages > 1000 ||
+        strncmp(ctx->search_url, "http", 4) != 0) {
+        return bad(name, "fill-max-pages must be 1..1000 and search-url "
+                         "an http(s) URL");
+    }
     return 0;
 }
 
@@ -328,6 +355,54 @@ static int x1_request(void *arg, bool reconnect, struct roost__xreq *req)
     }
     if (rc == 0) {
         rc = roost_oauth1_header(&ctx->creds, req->method, ctx->url, kv, n,
+                                 NULL, 0, &req->auth);
+    }
+    return rc;
+}
+
+/* fill_query - track phrases joined by OR; a phrase of several words (all
+ * of which the stream matches) goes in parentheses. */
+static int fill_query(struct x1_ctx *ctx)
+{
+    struct roost_buf *q = &ctx->fill_q;
+    const char *s = ctx->track;
+    int rc = 0;
+
+    roost_buf_init(q, 64 * 1024);
+    while (s != NULL && rc == 0) {
+        const char *c = strchr(s, ',');
+        size_t len = c != NULL ? (size_t)(c - s) : strlen(s);
+        bool words = memchr(s, ' ', len) != NULL;
+        rc = roost_buf_printf(q, "%s%s%.*s%s", q->len > 0 ? " OR " : "",
+                              words ? "(" : "", (int)len, s, words ? ")" : "");
+        s = c != NULL ? c + 1 : NULL;
+    }
+    return rc;
+}
+
+static int x1_fill(void *arg, const char *since_id, const char *max_id,
+                   struct roost__xreq *req)
+{
+    struct x1_ctx *ctx = arg;
+    const struct roost_kv kv[] = {
+        { "count", "100" },           { "include_entities", "true" },
+        { "max_id", max_id },         { "q", ctx->fill_q.ptr },
+        { "result_type", "recent" },  { "since_id", since_id },
+        { "tweet_mode", "extended" },
+    };
+    size_t n = sizeof(kv) / sizeof(kv[0]);
+    int rc = roost_buf_adds(&req->url, ctx->search_url);
+
+    req->method = "GET";
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc =
+            roost_buf_printf(&req->url, "%c%s=", i == 0 ? '?' : '&', kv[i].key);
+        if (rc == 0) {
+            rc = roost_oauth1_pct(&req->url, kv[i].value, strlen(kv[i].value));
+        }
+    }
+    if (rc == 0) {
+        rc = roost_oauth1_header(&ctx->creds, "GET", ctx->search_url, kv, n,
                                  NULL, 0, &req->auth);
     }
     return rc;
@@ -392,6 +467,7 @@ static void x1_close(struct roost_source *src)
     }
     roost_oauth1_wipe(&ctx->creds);
     memset(ctx->claim, 0, sizeof(ctx->claim));
+    roost_buf_fini(&ctx->fill_q);
 }
 
 static int x1_open(struct roost_source *src)
@@ -465,8 +541,21 @@ static int x1_open(struct roost_source *src)
         .resume_id = NULL,
         .request = x1_request,
         .inspect = x1_inspect,
+        .fill = NULL,
+        .fill_max_pages = ctx->fill_max_pages,
         .arg = ctx,
     };
+    if (ctx->fill_gaps && ctx->track == NULL) {
+        roost__netsrc_report(src->name,
+                             "fill-gaps needs track: search cannot match "
+                             "follow or locations, gaps stay unfilled");
+    } else if (ctx->fill_gaps) {
+        rc = fill_query(ctx);
+        if (rc < 0) {
+            return rc;
+        }
+        cfg.fill = x1_fill;
+    }
     const char *tab = strchr(src->resume, '\t');
     if (strncmp(src->resume, "x1\t", 3) == 0 && tab != NULL) {
         cfg.resume_id = tab + 1;

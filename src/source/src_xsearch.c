@@ -77,11 +77,6 @@ enum xs_state {
     XS_FAILED,   /* gave up: poll returns ROOST_EIO */
 };
 
-struct span {
-    size_t start;
-    size_t end;
-};
-
 struct xsearch_ctx {
     struct roost_src_x_stats stats; /* first: roost_src_x_stats() */
     /* options, written by the core */
@@ -134,7 +129,7 @@ struct xsearch_ctx {
     char top[ID_CAP];   /* newest id of the round so far */
     char next[TOKEN_CAP];
     char floor[ID_CAP]; /* resumed: posts >= it were delivered */
-    struct span items[MAX_ITEMS];
+    struct roost__xspan items[MAX_ITEMS];
 };
 
 static const struct roost_option xsearch_options[] = {
@@ -189,8 +184,7 @@ static const struct roost_option xsearch_options[] = {
 /* ---- ids and cursors ------------------------------------------------------
  */
 
-/* id_minus_one - decimal s - 1 into out (s > 0, digits only). */
-static void id_minus_one(const char *s, char *out, size_t cap)
+void roost__xsearch_id_minus_one(const char *s, char *out, size_t cap)
 {
     size_t n = strlen(s);
     if (n == 0 || n >= cap) {
@@ -425,14 +419,9 @@ static size_t skip_ws(const char *p, size_t len, size_t i)
     return i;
 }
 
-/*
- * find_items - spans of the items of the top-level array member `key`;
- * *open / *close get the offsets of its '[' and ']'.
- * Returns: the number of items, or -1 when the page has no such array
- * or more than MAX_ITEMS.
- */
-static int find_items(struct xsearch_ctx *ctx, const char *p, size_t len,
-                      const char *key, size_t *open, size_t *close)
+int roost__xsearch_items(const char *p, size_t len, const char *key,
+                         struct roost__xspan *items, int cap, size_t *open,
+                         size_t *close)
 {
     size_t klen = strlen(key);
     size_t i = skip_ws(p, len, 0);
@@ -468,11 +457,11 @@ static int find_items(struct xsearch_ctx *ctx, const char *p, size_t len,
     int n = 0;
     i = skip_ws(p, len, i + 1);
     while (i < len && p[i] != ']') {
-        if (n == MAX_ITEMS) {
+        if (n == cap) {
             return -1;
         }
         size_t end = skip_value(p, len, i);
-        ctx->items[n++] = (struct span){ i, end };
+        items[n++] = (struct roost__xspan){ i, end };
         i = skip_ws(p, len, end);
         if (i < len && p[i] == ',') {
             i = skip_ws(p, len, i + 1);
@@ -494,7 +483,7 @@ static int queue_record(struct xsearch_ctx *ctx, const char *p, size_t len,
     size_t start = ctx->out.len;
     int rc = roost_buf_add(&ctx->out, p, open + 1);
     for (int k = a; k < b && rc == 0; k++) {
-        const struct span *s = &ctx->items[kept[k]];
+        const struct roost__xspan *s = &ctx->items[kept[k]];
         if (k > a) {
             rc = roost_buf_addc(&ctx->out, ',');
         }
@@ -550,7 +539,8 @@ static int take_page(struct xsearch_ctx *ctx, size_t max_record)
     int n = 0;
     size_t open = 0, close = 0;
     if (arr != ROOST_JSON_NONE) {
-        n = find_items(ctx, p, len, key, &open, &close);
+        n = roost__xsearch_items(p, len, key, ctx->items, MAX_ITEMS, &open,
+                                 &close);
         if (n < 0 || !roost_json_is(d, arr, ROOST_JSON_ARRAY) ||
             (uint32_t)n != d->toks[arr].len) {
             return ROOST_ERR(ROOST_EPARSE);
@@ -589,7 +579,7 @@ static int take_page(struct xsearch_ctx *ctx, size_t max_record)
         more = n > 0 && oldest[0] != '\0' &&
                roost_json_is(d, nr, ROOST_JSON_STRING);
         if (more) {
-            id_minus_one(oldest, next, sizeof(next));
+            roost__xsearch_id_minus_one(oldest, next, sizeof(next));
         }
     } else {
         struct roost_str t =
@@ -609,7 +599,7 @@ static int take_page(struct xsearch_ctx *ctx, size_t max_record)
         size_t size = frame;
         int b = a;
         while (b < n_kept) {
-            const struct span *s = &ctx->items[kept[b]];
+            const struct roost__xspan *s = &ctx->items[kept[b]];
             size_t more_bytes = s->end - s->start + (b > a ? 1 : 0);
             if (b > a && size + more_bytes > max_record) {
                 break;

@@ -34,6 +34,17 @@
  * record of parse/post.h with that record's id, the duration, and the
  * undelivered count that `limit` notices reported since the last gap.
  *
+ * Gap filling (cfg.fill, x1 fill-gaps=true). Once a gap record is out
+ * (last id before, first id after), search is asked for the posts
+ * between them, since_id = before and max_id = after - 1, page after page
+ * going back (max_id = oldest id of the last page - 1) until a page is
+ * empty or fill_max_pages were fetched. Found posts go out as records
+ * after the ones already received, through the same recent-id set, so
+ * nothing is delivered twice. The requests run on their own handle next
+ * to the stream and never block poll: a 429, x-rate-limit-remaining 0 or
+ * any error ends the fill at once (stats: n_pages fetched, n_rate_limited;
+ * one stderr line says which gap stayed open).
+ *
  * Start at roost__xstream_poll().
  */
 #include <inttypes.h>
@@ -44,7 +55,9 @@
 #include "source/source_int.h"
 #include "source/xstream_int.h"
 
-#define MAX_JSON_DEPTH 128
+#define MAX_JSON_DEPTH  128
+#define FILL_MAX_ITEMS  1024 /* posts per search page we take; X sends 100 */
+#define FILL_TIMEOUT_MS 30000
 
 int roost__xstream_init(struct roost__xstream *xs,
                         const struct roost__xstream_cfg *cfg,
@@ -70,6 +83,20 @@ int roost__xstream_init(struct roost__xstream *xs,
     if (rc < 0) {
         goto out_fini;
     }
+    if (cfg->fill != NULL) {
+        roost_buf_init(&xs->fill_req.url, 64 * 1024);
+        roost_buf_init(&xs->fill_req.auth, 8 * 1024);
+        roost_buf_init(&xs->fill_req.body, 1024);
+        xs->fill_items = roost_calloc(FILL_MAX_ITEMS, sizeof(*xs->fill_items));
+        if (xs->fill_items == NULL) {
+            rc = ROOST_ERR(ROOST_ENOMEM);
+            goto out_fini;
+        }
+        rc = roost_http_stream_init(&xs->fill_hs, cfg->max_pending);
+        if (rc < 0) {
+            goto out_fini;
+        }
+    }
     xs->state = ROOST__XS_WAIT;
     xs->next_ms = roost_http_mono_ms();
     return 0;
@@ -91,6 +118,12 @@ void roost__xstream_fini(struct roost__xstream *xs)
     roost_buf_fini(&xs->req.auth);
     roost_buf_fini(&xs->req.body);
     roost_buf_fini(&xs->scratch);
+    roost_http_stream_fini(&xs->fill_hs);
+    roost_buf_fini(&xs->fill_req.url);
+    roost_buf_fini(&xs->fill_req.auth);
+    roost_buf_fini(&xs->fill_req.body);
+    roost_free(xs->fill_items);
+    xs->fill_items = NULL;
 }
 
 void roost__xstream_copy(char *dst, size_t cap, struct roost_str s)
@@ -270,6 +303,9 @@ static int add_rec(struct roost__xstream *xs, struct roost_batch *out,
 }
 
 /* write_gap - the pending gap record, before the record with first_id. */
+static void fill_arm(struct roost__xstream *xs, const char *before,
+                     const char *first_id);
+
 static int write_gap(struct roost__xstream *xs, struct roost_batch *out,
                      const char *first_id)
 {
@@ -286,6 +322,7 @@ static int write_gap(struct roost__xstream *xs, struct roost_batch *out,
     }
     xs->stats->n_gaps++;
     xs->undelivered = 0;
+    fill_arm(xs, saved.last_id, first_id);
     return 0;
 }
 
@@ -502,6 +539,206 @@ static int drain(struct roost__xstream *xs, struct roost_batch *out,
     return n_added;
 }
 
+/* ---- gap filling ----------------------------------------------------------
+ */
+
+static bool is_id(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 32 && strspn(s, "0123456789") == n;
+}
+
+/* fill_arm - a gap record went out: fill (before, first_id) if we can. */
+static void fill_arm(struct roost__xstream *xs, const char *before,
+                     const char *first_id)
+{
+    if (xs->cfg.fill == NULL || !is_id(before) || !is_id(first_id) ||
+        !roost__xstream_id_after(first_id, before)) {
+        return;
+    }
+    if (xs->fill_state != ROOST__XF_IDLE) {
+        roost__netsrc_report(
+            xs->cfg.name, "gap after %s not filled: a fill is running", before);
+        return;
+    }
+    roost__xstream_copy(xs->fill_since, sizeof(xs->fill_since),
+                        roost_str_cstr(before));
+    roost__xsearch_id_minus_one(first_id, xs->fill_max, sizeof(xs->fill_max));
+    xs->fill_pages = 0;
+    xs->fill_state = roost__xstream_id_after(xs->fill_max, xs->fill_since)
+                         ? ROOST__XF_ASK
+                         : ROOST__XF_IDLE;
+}
+
+/* fill_stop - end this gap's fill; why != NULL when posts may be missing. */
+static void fill_stop(struct roost__xstream *xs, const char *why)
+{
+    roost_http_stream_stop(&xs->fill_hs);
+    if (why != NULL) {
+        roost__netsrc_report(xs->cfg.name,
+                             "gap fill after %s stopped (%s): posts up to %s "
+                             "may be missing",
+                             xs->fill_since, why, xs->fill_max);
+    }
+    xs->fill_state = ROOST__XF_IDLE;
+}
+
+static void fill_ask(struct roost__xstream *xs)
+{
+    struct roost__xreq *r = &xs->fill_req;
+    roost_buf_reset(&r->url);
+    roost_buf_reset(&r->auth);
+    roost_buf_reset(&r->body);
+    r->method = "GET";
+    int rc = xs->cfg.fill(xs->cfg.arg, xs->fill_since, xs->fill_max, r);
+    if (rc == 0) {
+        const char *headers[2] = { r->auth.len > 0 ? r->auth.ptr : NULL, NULL };
+        struct roost_http_req hr = {
+            .method = r->method,
+            .url = r->url.ptr,
+            .headers = headers,
+            .connect_timeout_ms = xs->cfg.connect_timeout_ms,
+            .timeout_ms = FILL_TIMEOUT_MS,
+        };
+        rc = roost_http_stream_start(&xs->fill_hs, &hr);
+    }
+    if (r->auth.ptr != NULL) {
+        memset(r->auth.ptr, 0, r->auth.len);
+    }
+    if (rc < 0) {
+        fill_stop(xs, "cannot start the search request");
+        return;
+    }
+    xs->fill_state = ROOST__XF_UP;
+}
+
+/* fill_page - the search request ended: take its posts, or stop. */
+static void fill_page(struct roost__xstream *xs)
+{
+    struct roost_http_stream *hs = &xs->fill_hs;
+    char why[64];
+
+    if (hs->curl_rc != 0) {
+        snprintf(why, sizeof(why), "%.60s", hs->error);
+        fill_stop(xs, why);
+        return;
+    }
+    if (hs->status != 200) {
+        if (hs->status == 429 || hs->status == 420) {
+            xs->stats->n_rate_limited++;
+            fill_stop(xs, "rate limited");
+            return;
+        }
+        snprintf(why, sizeof(why), "search answered HTTP %ld", hs->status);
+        fill_stop(xs, why);
+        return;
+    }
+    size_t open = 0;
+    size_t close = 0;
+    int n = roost__xsearch_items(hs->body.ptr + hs->off, hs->body.len - hs->off,
+                                 "statuses", xs->fill_items, FILL_MAX_ITEMS,
+                                 &open, &close);
+    if (n < 0) {
+        fill_stop(xs, "not a search page");
+        return;
+    }
+    xs->stats->n_pages++;
+    xs->fill_pages++;
+    xs->fill_n = n;
+    xs->fill_item = 0;
+    xs->fill_state = ROOST__XF_PAGE;
+}
+
+/*
+ * fill_record - one post of a search page. *oldest keeps the lowest id
+ * seen (the next page's max_id + 1). Returns 0 when taken (appended or
+ * dropped), or the add's error (ROOST_ELIMIT: out is full).
+ */
+static int fill_record(struct roost__xstream *xs, struct roost_batch *out,
+                       const char *p, size_t len, char *oldest)
+{
+    struct roost__xmsg m;
+    memset(&m, 0, sizeof(m));
+    m.kind = ROOST__XMSG_OTHER;
+    if (roost_json_parse(&xs->doc, p, len, NULL) == 0) {
+        xs->cfg.inspect(xs->cfg.arg, &xs->doc, &m);
+    }
+    if (m.kind != ROOST__XMSG_POST || !is_id(m.id)) {
+        return 0;
+    }
+    if (oldest[0] == '\0' || roost__xstream_id_after(oldest, m.id)) {
+        memcpy(oldest, m.id, strlen(m.id) + 1);
+    }
+    if (!roost__xstream_id_after(m.id, xs->fill_since) ||
+        roost__xstream_id_after(m.id, xs->fill_max)) {
+        return 0; /* outside the gap: the server ignored a bound */
+    }
+    uint64_t h = roost__recent_hash(m.id, strlen(m.id));
+    if (roost__recent_has(&xs->recent, h)) {
+        xs->stats->n_dups++;
+        return 0;
+    }
+    int rc = add_rec(xs, out, p, len, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    roost__recent_add(&xs->recent, h);
+    return 0;
+}
+
+/*
+ * fill_step - move the gap fill on without blocking. Returns the number
+ * of records appended (>= 0), or ROOST_ELIMIT / another add error (the
+ * page is kept and resumed at the next call).
+ */
+static int fill_step(struct roost__xstream *xs, struct roost_batch *out)
+{
+    uint32_t before = out->n_recs;
+
+    if (xs->fill_state == ROOST__XF_ASK) {
+        if (xs->fill_pages >= xs->cfg.fill_max_pages) {
+            fill_stop(xs, "fill-max-pages reached");
+            return 0;
+        }
+        fill_ask(xs);
+    }
+    if (xs->fill_state == ROOST__XF_UP) {
+        roost_http_stream_step(&xs->fill_hs);
+        if (!xs->fill_hs.done) {
+            return 0;
+        }
+        fill_page(xs);
+        xs->fill_oldest[0] = '\0';
+    }
+    if (xs->fill_state != ROOST__XF_PAGE) {
+        return 0;
+    }
+    const char *p = xs->fill_hs.body.ptr + xs->fill_hs.off;
+    for (; xs->fill_item < xs->fill_n; xs->fill_item++) {
+        const struct roost__xspan *sp = &xs->fill_items[xs->fill_item];
+        int rc = fill_record(xs, out, p + sp->start, sp->end - sp->start,
+                             xs->fill_oldest);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (xs->fill_n == 0 || xs->fill_oldest[0] == '\0') {
+        fill_stop(xs, NULL); /* the gap is exhausted */
+    } else if (xs->fill_hs.rate_remaining == 0) {
+        xs->stats->n_rate_limited++;
+        fill_stop(xs, "rate limit reached");
+    } else {
+        roost__xsearch_id_minus_one(xs->fill_oldest, xs->fill_max,
+                                    sizeof(xs->fill_max));
+        if (roost__xstream_id_after(xs->fill_max, xs->fill_since)) {
+            xs->fill_state = ROOST__XF_ASK;
+        } else {
+            fill_stop(xs, NULL);
+        }
+    }
+    return (int)(out->n_recs - before);
+}
+
 /* ---- poll -----------------------------------------------------------------
  */
 
@@ -512,13 +749,20 @@ int roost__xstream_poll(struct roost__xstream *xs, struct roost_batch *out)
     if (xs->state == ROOST__XS_FAILED) {
         return ROOST_ERR(ROOST_EIO);
     }
+    if (xs->fill_state != ROOST__XF_IDLE) {
+        int rc = fill_step(xs, out);
+        if (rc < 0) {
+            return rc;
+        }
+        n_added = rc;
+    }
     if (xs->state == ROOST__XS_WAIT) {
         if (roost_http_mono_ms() < xs->next_ms) {
-            return ROOST_EAGAIN;
+            return n_added > 0 ? 0 : ROOST_EAGAIN;
         }
         start_attempt(xs);
         if (xs->state != ROOST__XS_UP) {
-            return ROOST_EAGAIN;
+            return n_added > 0 ? 0 : ROOST_EAGAIN;
         }
     }
     roost_http_stream_step(&xs->hs);
@@ -533,7 +777,7 @@ int roost__xstream_poll(struct roost__xstream *xs, struct roost_batch *out)
         if (rc < 0) {
             return rc;
         }
-        n_added = rc;
+        n_added += rc;
         if (xs->why[0] != '\0' && !xs->hs.done) {
             end_attempt(xs, false); /* a disconnect message */
             return n_added > 0 ? 0 : ROOST_EAGAIN;

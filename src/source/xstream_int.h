@@ -38,6 +38,12 @@ struct roost__xmsg {
 };
 
 /* One attempt's request, filled by the source's request callback. */
+/* A byte range [start, end) of a page: one item of a result array. */
+struct roost__xspan {
+    size_t start;
+    size_t end;
+};
+
 struct roost__xreq {
     const char *method;    /* "GET" or "POST" */
     struct roost_buf url;  /* with its query */
@@ -47,6 +53,9 @@ struct roost__xreq {
 
 typedef int roost__xstream_request_fn(void *arg, bool reconnect,
                                       struct roost__xreq *req);
+/* Build one gap-fill search request: posts with since_id < id <= max_id. */
+typedef int roost__xstream_fill_fn(void *arg, const char *since_id,
+                                   const char *max_id, struct roost__xreq *req);
 /* Classify one record (valid JSON in d); fill m. */
 typedef void roost__xstream_inspect_fn(void *arg,
                                        const struct roost_json_doc *d,
@@ -67,6 +76,9 @@ struct roost__xstream_cfg {
     const char *resume_id; /* posts at or before it are dropped, or "" */
     roost__xstream_request_fn *request;
     roost__xstream_inspect_fn *inspect;
+    /* gap filling (x1 fill-gaps=true): NULL disables it */
+    roost__xstream_fill_fn *fill;
+    int64_t fill_max_pages;
     void *arg;
 };
 
@@ -74,6 +86,13 @@ enum roost__xstream_state {
     ROOST__XS_WAIT = 0, /* connect at next_ms */
     ROOST__XS_UP,       /* request in flight */
     ROOST__XS_FAILED,   /* gave up: poll returns ROOST_EIO */
+};
+
+enum roost__xfill_state {
+    ROOST__XF_IDLE = 0, /* no gap to fill */
+    ROOST__XF_ASK,      /* start the next page request */
+    ROOST__XF_UP,       /* a page request in flight */
+    ROOST__XF_PAGE,     /* a page received: its posts go out from fill_item */
 };
 
 struct roost__xstream {
@@ -97,6 +116,17 @@ struct roost__xstream {
     uint32_t n_auth;     /* refused attempts in a row */
     char last_id[32];
     char why[256]; /* reason of the pending drop */
+    /* gap filling: one search request at a time, never blocking poll */
+    struct roost_http_stream fill_hs;
+    struct roost__xreq fill_req;
+    uint8_t fill_state;              /* enum roost__xfill_state */
+    int64_t fill_pages;              /* pages fetched for this gap */
+    int fill_n;                      /* posts of the page received */
+    int fill_item;                   /* next of them to append */
+    struct roost__xspan *fill_items; /* fill_n spans into fill_hs.body */
+    char fill_since[32];             /* the gap: since_id < id <= fill_max */
+    char fill_max[32];
+    char fill_oldest[32]; /* lowest id of the page being taken */
 };
 
 int roost__xstream_init(struct roost__xstream *xs,
@@ -114,6 +144,21 @@ bool roost__xstream_id_after(const char *a, const char *b);
  * tweet, user, media, place and poll fields (src_x2.c). */
 #define ROOST__X2_N_FIELDS 6
 extern const char *const roost__x2_all_fields[ROOST__X2_N_FIELDS][2];
+
+/*
+ * roost__xsearch_items - spans of the items of the top-level array member
+ * `key` of the JSON object p[0..len) (valid JSON); *open / *close get the
+ * offsets of its '[' and ']' (src_xsearch.c; the x1 gap fill reads v1.1
+ * search pages with it).
+ * Returns: the number of items, or -1 when there is no such array or it
+ * has more than cap items.
+ */
+int roost__xsearch_items(const char *p, size_t len, const char *key,
+                         struct roost__xspan *items, int cap, size_t *open,
+                         size_t *close);
+
+/* roost__xsearch_id_minus_one - decimal s - 1 into out (s > 0, digits). */
+void roost__xsearch_id_minus_one(const char *s, char *out, size_t cap);
 
 /* roost__xstream_copy - copy a JSON string/number token into dst. */
 void roost__xstream_copy(char *dst, size_t cap, struct roost_str s);

@@ -19,7 +19,10 @@
 #   503 420 429 401 ...   that status with an error body
 # Records continue across connections from where the last complete one
 # ended; --overlap K sends the last K again after a reconnect (as v2
-# backfill does). A second connection with credentials already streaming
+# backfill does); --skip K loses K records at each reconnect instead (never
+# sent on the stream, logged to skipped.log; search still finds them), and
+# --sorted sends the v1.1 records in id order, as a live stream does, so a
+# gap is an id range search can fill. A second connection with credentials already streaming
 # gets 420 (v1.1) or 429 TooManyConnections (v2), as X does.
 #
 # Logs in --dir: attempts.log ("<ms> <path> <action> <query>"), sent.log
@@ -70,6 +73,8 @@ def load_data():
                 V1.append((d["id_str"], line))
             if len(V1) >= A.count:
                 break
+    if A.sorted:
+        V1.sort(key=lambda r: (len(r[0]), r[0]))
     p = os.path.join(root, "twitter-v2-samples", "twarc-csv", "brexit.jsonl")
     with open(p, "rb") as f:
         for line in f:
@@ -240,9 +245,14 @@ class H(BaseHTTPRequestHandler):
         n = int(arg) if arg else 1 << 30
         recs = V1 if ver == 1 else V2
         delimited = params.get("delimited") == "length"
+        lost = []
         with LOCK:
             if STATE["cursor"] > 0 and STATE["attempt"] > 1:
                 STATE["cursor"] = max(0, STATE["cursor"] - A.overlap)
+                lost = recs[STATE["cursor"]:STATE["cursor"] + A.skip]
+                STATE["cursor"] += len(lost)
+        for rid, _ in lost:
+            log("skipped.log", rid)
         self.chunk(b"\r\n")  # a keep-alive first, as X does
         if A.warning and ver == 1:
             self.chunk(self.frame(json.dumps({"warning": {
@@ -408,6 +418,8 @@ def main():
     p.add_argument("--script", default="hold")
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--overlap", type=int, default=0)
+    p.add_argument("--skip", type=int, default=0)
+    p.add_argument("--sorted", action="store_true")
     p.add_argument("--limit-every", type=int, default=0)
     p.add_argument("--warning", action="store_true")
     p.add_argument("--delay-ms", type=float, default=0)

@@ -508,11 +508,108 @@ static void test_x2_rules_round_trip(void)
     fake_stop(&fk);
 }
 
+/* n_with_id - records holding post id (the stream's compact JSON or the
+ * search page's "id_str": "..." form). */
+static int n_with_id(const struct got *g, const char *id, size_t len)
+{
+    char a[64];
+    char b[64];
+    int n = 0;
+    snprintf(a, sizeof(a), "\"id_str\":\"%.*s\"", (int)len, id);
+    snprintf(b, sizeof(b), "\"id_str\": \"%.*s\"", (int)len, id);
+    for (int i = 0; i < g->n; i++) {
+        n += g->err[i] == 0 &&
+             (strstr(g->recs[i], a) != NULL || strstr(g->recs[i], b) != NULL);
+    }
+    return n;
+}
+
+/* ids_seen - *n_once / *n_none: ids of the log file found once / never. */
+static int ids_seen(const struct fake *fk, const struct got *g, const char *log,
+                    int *n_once, int *n_none)
+{
+    char *text = fake_read(fk, log);
+    int n = 0;
+    for (char *p = text; *p != '\0';) {
+        char *nl = strchr(p, '\n');
+        CHECK(nl != NULL);
+        int k = n_with_id(g, p, (size_t)(nl - p));
+        *n_once += k == 1;
+        *n_none += k == 0;
+        n++;
+        p = nl + 1;
+    }
+    free(text);
+    return n;
+}
+
+/* fill_case - a drop loses 10 of 90 posts; returns the posts received. */
+static int fill_case(const char *fill, const char *search_limit,
+                     struct roost_src_x_stats *st, bool *all_skipped_once,
+                     bool *none_skipped)
+{
+    struct fake fk;
+    fake_start(&fk, "fake_x.py", "--dir", "@DIR", "--count", "90", "--script",
+               "ok:30,hold", "--skip", "10", "--sorted", "--search-limit",
+               search_limit, NULL);
+    struct roost_source *src = x_source(
+        "x1:http://127.0.0.1:%d/1.1/statuses/filter.json?track=covid,new%%20"
+        "year&credentials=%s&time-scale=0.001%s"
+        "&search-url=http://127.0.0.1:%d/1.1/search/tweets.json",
+        fk.port, creds(&fk, "b"), fill, fk.port);
+    struct got g = { 0 };
+    int want = 90 + 1; /* posts and the gap record */
+    fake_drive(src, &g, got_at_least, &want, 1500);
+    *st = stats_of(src);
+    int n_ok = 0;
+    for (int i = 0; i < g.n; i++) {
+        n_ok += g.err[i] == 0 && strstr(g.recs[i], "\"id_str\"") != NULL &&
+                strstr(g.recs[i], "roost_gap") == NULL;
+    }
+    /* every id the stream sent arrives once (search-logged ones again) */
+    int once = 0;
+    int none = 0;
+    int n_sent = ids_seen(&fk, &g, "sent.log", &once, &none);
+    CHECK(n_sent >= 80);
+    CHECK_INT_EQ(once, n_sent);
+    once = 0;
+    none = 0;
+    CHECK_INT_EQ(ids_seen(&fk, &g, "skipped.log", &once, &none), 10);
+    *all_skipped_once = once == 10;
+    *none_skipped = none == 10;
+    got_free(&g);
+    fake_source_free(src);
+    fake_stop(&fk);
+    return n_ok;
+}
+
+static void test_x1_fill_gaps_from_search(void)
+{
+    struct roost_src_x_stats st;
+    bool once;
+    bool none;
+    /* without fill-gaps the 10 lost posts stay lost */
+    CHECK_INT_EQ(fill_case("", "180", &st, &once, &none), 80);
+    CHECK(none);
+    CHECK_INT_EQ(st.n_gaps, 1);
+    CHECK_INT_EQ(st.n_pages, 0);
+    /* with it, search returns them: every generated post exactly once */
+    CHECK_INT_EQ(fill_case("&fill-gaps=true", "180", &st, &once, &none), 90);
+    CHECK(once);
+    CHECK_INT_EQ(st.n_gaps, 1);
+    CHECK(st.n_pages >= 1);
+    /* rate-limited search: the fill gives up at once, nothing waits */
+    CHECK_INT_EQ(fill_case("&fill-gaps=true", "0", &st, &once, &none), 80);
+    CHECK(none);
+    CHECK_INT_EQ(st.n_rate_limited, 1);
+}
+
 CHECK_LIST(test_x1_limits_checked_before_connecting,
            test_x1_signed_stream_delivers_everything,
            test_x1_one_stream_per_credential, test_x1_backoff_http_503,
            test_x1_backoff_rate_420, test_x1_backoff_net,
            test_x1_drop_reconnects_at_once_with_gap, test_x1_stall_detected,
            test_x1_delimited_length, test_x1_wrong_token_bounded,
+           test_x1_fill_gaps_from_search,
            test_x2_backfill_fills_gap_without_duplicates,
            test_x2_wrong_token_bounded, test_x2_rules_round_trip);
