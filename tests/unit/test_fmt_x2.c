@@ -14,6 +14,7 @@
 #include <errno.h>
 
 #include "check.h"
+#include "corpus_walk.h"
 #include "core/buf.h"
 #include "parse/json.h"
 #include "parse/post.h"
@@ -347,27 +348,6 @@ static void test_cycle_terminates(void)
 /* ---- data-driven: twitter-v2-samples
  * ------------------------------------------------ */
 
-struct tally {
-    unsigned records, posts, ctls, errors, undetected;
-    unsigned ent_checked;
-    char reasons[8][160];
-    unsigned n_reason[8];
-};
-
-static void tally_error(struct tally *ty, const char *msg)
-{
-    ty->errors++;
-    for (int i = 0; i < 8; i++) {
-        if (ty->n_reason[i] == 0) {
-            snprintf(ty->reasons[i], sizeof(ty->reasons[i]), "%s", msg);
-        }
-        if (strcmp(ty->reasons[i], msg) == 0) {
-            ty->n_reason[i]++;
-            return;
-        }
-    }
-}
-
 /* The tweet object (data or includes.tweets) behind post id `pid`. */
 static uint32_t find_status(const struct roost_json_doc *d,
                             struct roost_str pid)
@@ -488,110 +468,18 @@ static void one_record(struct t *t, const char *rec, size_t len,
     roost_buf_fini(&b);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    CHECK(buf != NULL);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            CHECK(buf != NULL);
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
+/* Each record of a corpus walk into one_record(). */
+struct walk_ctx {
+    struct t *t;
+    struct tally *ty;
+};
 
-static bool ends_with(const char *s, const char *suffix)
+static void on_record(void *arg, const char *rec, size_t len,
+                      const char *where)
 {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    struct walk_ctx *w = arg;
+    one_record(w->t, rec, len, w->ty, where);
 }
-
-/* A .json file is one document, unless it only parses line by line. */
-static void one_file(struct t *t, const char *path, struct tally *ty)
-{
-    size_t len;
-    char *buf = slurp(path, &len);
-    CHECK_MSG(buf != NULL, "cannot read %s", path);
-    if (ends_with(path, ".json") &&
-        roost_json_valid(buf, len, ROOST_JSON_DEFAULT_DEPTH, NULL) == 0) {
-        one_record(t, buf, len, ty, path);
-        free(buf);
-        return;
-    }
-    size_t line = 0;
-    for (size_t i = 0; i < len;) {
-        char *nl = memchr(buf + i, '\n', len - i);
-        size_t e = nl != NULL ? (size_t)(nl - buf) : len;
-        line++;
-        size_t s = i;
-        while (s < e && (buf[s] == ' ' || buf[s] == '\r' || buf[s] == '\t')) {
-            s++;
-        }
-        size_t z = e;
-        while (z > s && (buf[z - 1] == ' ' || buf[z - 1] == '\r')) {
-            z--;
-        }
-        if (z > s) {
-            char where[600];
-            snprintf(where, sizeof(where), "%s:%zu", path, line);
-            one_record(t, buf + s, z - s, ty, where);
-        }
-        i = e + 1;
-    }
-    free(buf);
-}
-
-static void walk(struct t *t, const char *dir, struct tally *ty)
-{
-    DIR *dh = opendir(dir);
-    CHECK_MSG(dh != NULL, "cannot open %s", dir);
-    char names[256][256];
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(dh)) != NULL && n < 256) {
-        if (de->d_name[0] != '.') {
-            snprintf(names[n++], sizeof(names[0]), "%s", de->d_name);
-        }
-    }
-    closedir(dh);
-    qsort(names, (size_t)n, sizeof(names[0]),
-          (int (*)(const void *, const void *))strcmp);
-    for (int i = 0; i < n; i++) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        DIR *sub = opendir(path);
-        if (sub != NULL) {
-            closedir(sub);
-            walk(t, path, ty);
-        } else if (ends_with(path, ".json") || ends_with(path, ".jsonl")) {
-            one_file(t, path, ty);
-        }
-    }
-}
-
-static void report(const char *name, const struct tally *ty)
-{
-    printf("# %s: %u records, %u posts, %u control, %u errors, "
-           "%u undetected, %u entity checks\n",
-           name, ty->records, ty->posts, ty->ctls, ty->errors, ty->undetected,
-           ty->ent_checked);
-    for (int i = 0; i < 8 && ty->n_reason[i] > 0; i++) {
-        printf("#   %u x %s\n", ty->n_reason[i], ty->reasons[i]);
-    }
-}
-
-/* Run over dir (under the shared data); NULL when the data is absent. */
 static bool corpus(const char *sub, struct tally *ty)
 {
     const char *data = check_data_dir();
@@ -610,7 +498,8 @@ static bool corpus(const char *sub, struct tally *ty)
     /* Entities must be the delivered ones: no extraction from text. */
     t.n.extract_missing = false;
     memset(ty, 0, sizeof(*ty));
-    walk(&t, dir, ty);
+    struct walk_ctx w = { &t, ty };
+    walk(on_record, &w, dir);
     t_fini(&t);
     report(sub, ty);
     return true;
