@@ -77,6 +77,7 @@ struct cli_reader_opts {
     size_t max_record_bytes;
     bool extract_missing;
     bool text_lines; /* every line is a plain-text post */
+    bool syntax_only; /* parse each record as JSON, normalize nothing */
 };
 
 /*

@@ -2,18 +2,29 @@
  *
  * input.c - files and stdin to normalized records, for the batch verbs.
  *
- * Bytes are read in chunks and fed to a frame (parse/frame.h), which cuts
- * records at JSONL lines, document ends, array items or SSE events, even
- * when a record spans chunk boundaries. Each record is parsed once into a
- * JSON tape and normalized; the verb's callback sees the result or the
- * reason it failed. Records are never dropped silently: every one reaches
- * the callback, good or bad.
+ * Bytes are fed to a frame (parse/frame.h), which cuts records at JSONL
+ * lines, document ends, array items or SSE events, even when a record spans
+ * feeds. Regular files are mapped read-only, MAP_WINDOW bytes at a time, and
+ * lent to the framer, so records are views into the page cache and not
+ * copied twice (read() into a chunk, then into the framer's buffer).
+ * stdin, pipes, FIFOs, empty files (procfs reports its files as such), a
+ * failed mmap and bytes appended to a file after its size was taken go
+ * through read() and copying feeds. Each record is parsed once into a JSON
+ * tape and normalized; the verb's callback sees the result or the reason
+ * it failed. Records are never dropped silently: every one reaches the
+ * callback, good or bad.
+ *
+ * A file truncated by someone else while it is mapped ends the process
+ * with SIGBUS, as in other mmap readers; an input file is not expected to
+ * shrink under a batch verb.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -22,6 +33,11 @@
 #include "store/deadletter.h"
 
 #define READ_CHUNK (1u << 20)
+/* Bytes of a file mapped at once: bounds the address space and the
+ * resident pages a verb holds, so any file size fits. A multiple of every
+ * page size. 4 MiB measured as fast as 16 or 64 MiB (a record split across
+ * two windows costs one copy of it plus 64 KiB). */
+#define MAP_WINDOW ((size_t)4 << 20)
 
 struct reader {
     const struct cli_reader_opts *opts;
@@ -65,7 +81,8 @@ static int handle(struct reader *r, const char *file,
         return r->fn(r->arg, &out);
     }
     if (r->opts->text_lines ||
-        (r->opts->format == ROOST_FMT_AUTO && rec->event.len == 0 &&
+        (r->opts->format == ROOST_FMT_AUTO && !r->opts->syntax_only &&
+         rec->event.len == 0 &&
          roost_is_text_record(rec->ptr, rec->len))) {
         int rc = roost_norm_text_line(&r->norm, rec->ptr, rec->len, rec->line);
         if (rc < 0) {
@@ -76,7 +93,7 @@ static int handle(struct reader *r, const char *file,
         return r->fn(r->arg, &out);
     }
     int rc = roost_json_parse(&r->doc, rec->ptr, rec->len, &diag);
-    if (rc == 0) {
+    if (rc == 0 && !r->opts->syntax_only) {
         rc = roost_norm_event(&r->norm, rec->event, &r->doc, rec->ptr,
                               rec->len, r->opts->format, &diag);
     } else {
@@ -105,6 +122,10 @@ static int drain(struct reader *r, struct roost_frame *f, const char *file)
         if (rc == ROOST_EAGAIN || rc == ROOST_ENOENT) {
             return 0; /* needs more bytes, or the stream is done */
         }
+        if (rc == ROOST_ENOMEM) {
+            fprintf(stderr, "roost: %s: %s\n", file, roost_strerror(rc));
+            return rc; /* not a record's fault */
+        }
         if (rc < 0 && diag.msg[0] == '\0') {
             roost_diag_set(&diag, rc, 0, "%s", roost_strerror(rc));
         }
@@ -113,6 +134,58 @@ static int drain(struct reader *r, struct roost_frame *f, const char *file)
             return cb;
         }
     }
+}
+
+/* struct window - the mapping lent to the framer last; it must outlive the
+ * records viewing it, so it is unmapped only after the next feed or at the
+ * end of the file. */
+struct window {
+    void *ptr;
+    size_t len;
+};
+
+static void window_release(struct window *w)
+{
+    if (w->ptr != NULL) {
+        munmap(w->ptr, w->len);
+        w->ptr = NULL;
+    }
+}
+
+/*
+ * map_file - frame the first `size` bytes of a regular file through
+ * mappings, from *off on. A mapping that fails is no error: *off says
+ * where read() takes over.
+ * Returns: 0, a callback's non-zero return, or a negative ROOST_E*.
+ */
+static int map_file(struct reader *r, struct roost_frame *f, int fd,
+                    const char *path, off_t size, off_t *off, struct window *w)
+{
+    while (*off < size) {
+        size_t n = (uint64_t)(size - *off) > MAP_WINDOW ? MAP_WINDOW
+                                                        : (size_t)(size - *off);
+        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, *off);
+        if (p == MAP_FAILED) {
+            return 0;
+        }
+        /* Measured on a 365 MB corpus: as fast as MAP_POPULATE, without
+         * its resident window. A hint; failure is harmless. */
+        (void)madvise(p, n, MADV_SEQUENTIAL);
+        int rc = roost_frame_feed_borrowed(f, p, n);
+        window_release(w); /* the feed copied what it still needed of it */
+        w->ptr = p;
+        w->len = n;
+        if (rc < 0) {
+            fprintf(stderr, "roost: %s: %s\n", path, roost_strerror(rc));
+            return rc;
+        }
+        *off += (off_t)n;
+        rc = drain(r, f, path);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
 static int read_one(struct reader *r, const char *path, char *chunk)
@@ -133,7 +206,19 @@ static int read_one(struct reader *r, const char *path, char *chunk)
         roost_frame_set_mode(&f, ROOST_FRAME_LINES);
     }
     int rc = 0;
-    for (;;) {
+    struct window w = { 0 };
+    struct stat st;
+    off_t off = 0;
+    if (!is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_size > 0) {
+        rc = map_file(r, &f, fd, path, st.st_size, &off, &w);
+        if (rc == 0 && off > 0 && lseek(fd, off, SEEK_SET) < 0) {
+            fprintf(stderr, "roost: cannot seek %s: %s\n", path,
+                    strerror(errno));
+            rc = ROOST_ERR(ROOST_EIO);
+        }
+    }
+    while (rc == 0) {
         ssize_t n = read(fd, chunk, READ_CHUNK);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -155,11 +240,9 @@ static int read_one(struct reader *r, const char *path, char *chunk)
             break;
         }
         rc = drain(r, &f, path);
-        if (rc != 0) {
-            break;
-        }
     }
     roost_frame_fini(&f);
+    window_release(&w);
     if (!is_stdin) {
         close(fd);
     }

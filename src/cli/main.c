@@ -46,13 +46,17 @@ static const struct verb verbs[] = {
       "unless a file cannot be read.\n", NULL },
     { "check", cmd_check, "validate records and summarize",
       "usage: roost check [--format F] [--max-record-bytes SIZE] [--quiet]\n"
-      "                   [FILE...|-]\n"
+      "                   [--syntax-only] [FILE...|-]\n"
       "       roost check --json-only FILE\n"
       "\n"
       "Parses and normalizes every record and prints a summary: records,\n"
       "posts, control events, and each invalid record with its line\n"
       "number and reason. Exit 0 only when every record is valid, 1\n"
       "otherwise, 2 on usage errors.\n"
+      "\n"
+      "--syntax-only frames the input into records the same way but only\n"
+      "checks that each is strict RFC 8259 JSON with valid UTF-8; nothing\n"
+      "is normalized, so posts and control events are not counted.\n"
       "\n"
       "--json-only checks that FILE is exactly one RFC 8259 JSON text and\n"
       "nothing else (exit 0 valid, 1 invalid, 2 usage).\n", NULL },

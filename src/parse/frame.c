@@ -20,6 +20,19 @@
  * the remainder as it arrives: up to the next newline in line modes, or to
  * the end of the value (the scanner keeps running) in document modes.
  *
+ * Borrowed feeds: `buf` is either `own` (framer storage) or a buffer the
+ * caller lent. A lent buffer waits in `lend` until everything before it is
+ * framed: if nothing is pending, buf simply becomes the lent buffer and its
+ * records are views into it; if a record is pending (split across feeds),
+ * it is moved into `own` and grown from `lend` in pieces of at least 64 KiB
+ * (absorb()); buf goes back to the lent buffer as soon as every pending
+ * byte in own is a copy of lent bytes (reborrow()). Either way the
+ * scanners see one buffer and keep their state, so framing cannot depend
+ * on how the stream was fed. Records cut from such copies are handed out
+ * as views of the originals (view()).
+ * next() says ROOST_EAGAIN only when `lend` is empty, which is what lets a
+ * caller release a lent buffer at its next feed.
+ *
  * Start at roost_frame_next().
  */
 #include <assert.h>
@@ -62,58 +75,179 @@ void roost_frame_init(struct roost_frame *f, size_t max_record_bytes)
 
 void roost_frame_fini(struct roost_frame *f)
 {
-    roost_free(f->buf);
+    roost_free(f->own);
     roost_buf_fini(&f->sse_data);
     memset(f, 0, sizeof(*f));
 }
 
 int roost_frame_set_mode(struct roost_frame *f, enum roost_frame_mode mode)
 {
-    if (f->base + f->len > 0 || f->eof || mode > ROOST_FRAME_LINES) {
+    if (f->base + f->len + f->lend_len > 0 || f->eof ||
+        mode > ROOST_FRAME_LINES) {
         return ROOST_ERR(ROOST_EINVAL);
     }
     f->mode = (uint8_t)mode;
     return 0;
 }
 
-int roost_frame_feed(struct roost_frame *f, const char *p, size_t len)
+/* rebase - buf[pos..len) now starts at index 0 of the buffer. */
+static void rebase(struct roost_frame *f)
 {
-    if (f->eof) {
-        return ROOST_ERR(ROOST_EINVAL);
+    assert(f->scan >= f->pos);
+    f->scan -= f->pos;
+    f->rec_start = f->rec_start >= f->pos ? f->rec_start - f->pos : 0;
+    f->base += f->pos;
+    f->len -= f->pos;
+    f->pos = 0;
+    if (f->lent_tail > f->len) {
+        f->lent_tail = f->len;
     }
-    if (len == 0) {
-        return 0;
+}
+
+/*
+ * hold - move the pending bytes buf[pos..len) to the start of `own`, with
+ * room for `extra` more after them.
+ * Returns: 0, ROOST_ELIMIT past max_buf (nothing is moved but a compaction
+ * of own) or ROOST_ENOMEM.
+ */
+static int hold(struct roost_frame *f, size_t extra)
+{
+    bool in_own = f->buf == f->own;
+    if (in_own && f->pos > 0) {
+        memmove(f->own, f->own + f->pos, f->len - f->pos);
+        rebase(f);
     }
-    if (f->pos > 0) {
-        size_t keep = f->len - f->pos;
-        memmove(f->buf, f->buf + f->pos, keep);
-        assert(f->scan >= f->pos);
-        f->scan -= f->pos;
-        f->rec_start = f->rec_start >= f->pos ? f->rec_start - f->pos : 0;
-        f->base += f->pos;
-        f->len = keep;
-        f->pos = 0;
-    }
-    if (len > f->max_buf - f->len) {
+    size_t keep = f->len - f->pos;
+    if (extra > f->max_buf - keep) {
         return ROOST_ERR(ROOST_ELIMIT);
     }
-    if (f->len + len > f->cap) {
+    if (keep + extra > f->cap) {
         size_t ncap = f->cap ? f->cap * 2 : FRAME_MIN_CAP;
-        while (ncap < f->len + len) {
+        while (ncap < keep + extra) {
             ncap *= 2;
         }
         if (ncap > f->max_buf) {
             ncap = f->max_buf;
         }
-        char *nb = roost_realloc(f->buf, ncap);
+        char *nb = roost_realloc(f->own, ncap);
         if (nb == NULL) {
             return ROOST_ERR(ROOST_ENOMEM);
         }
-        f->buf = nb;
+        f->own = nb;
         f->cap = ncap;
+        if (in_own) {
+            f->buf = nb;
+        }
     }
-    memcpy(f->buf + f->len, p, len);
+    if (!in_own) {
+        memcpy(f->own, f->buf + f->pos, keep);
+        rebase(f);
+        f->buf = f->own;
+    }
+    return 0;
+}
+
+int roost_frame_feed(struct roost_frame *f, const char *p, size_t len)
+{
+    if (f->eof || f->lend_len > 0) {
+        return ROOST_ERR(ROOST_EINVAL);
+    }
+    if (len == 0) {
+        return 0;
+    }
+    int rc = hold(f, len);
+    if (rc < 0) {
+        return rc;
+    }
+    memcpy(f->own + f->len, p, len);
     f->len += len;
+    f->lent_tail = 0;
+    return 0;
+}
+
+int roost_frame_feed_borrowed(struct roost_frame *f, const char *p, size_t len)
+{
+    if (f->eof || f->lend_len > 0) {
+        return ROOST_ERR(ROOST_EINVAL);
+    }
+    if (len == 0) {
+        return 0;
+    }
+    /* Let go of the previous lent buffer: the caller may release it now. */
+    if (f->buf != f->own && f->pos < f->len) {
+        int rc = hold(f, 0);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    f->lend = p;
+    f->lend_len = len;
+    f->lent_tail = 0;
+    return 0;
+}
+
+/*
+ * reborrow - if every pending byte in own is a copy of lent bytes, frame
+ * from the lent buffer itself again: the records ahead are views, and no
+ * more of it is copied. Indices shift as in a compaction, so this may run
+ * between any two scanner steps.
+ */
+static void reborrow(struct roost_frame *f)
+{
+    size_t pending = f->len - f->pos;
+    if (f->lent_tail == 0 || f->lent_tail < pending) {
+        return;
+    }
+    assert(f->buf == f->own);
+    rebase(f);
+    f->buf = f->lend - pending;
+    f->len = pending + f->lend_len;
+    f->lend = NULL;
+    f->lend_len = 0;
+    f->lent_tail = 0;
+}
+
+/*
+ * absorb - take bytes from `lend`: switch to it when nothing is pending,
+ * else grow the pending record in own by a piece of it (at least doubling
+ * it, so a record split across feeds is copied O(1) times).
+ */
+static int absorb(struct roost_frame *f)
+{
+    assert(f->lend_len > 0);
+    if (f->pos == f->len) {
+        f->base += f->len;
+        f->buf = f->lend;
+        f->len = f->lend_len;
+        f->pos = f->scan = f->rec_start = 0;
+        f->lend = NULL;
+        f->lend_len = 0;
+        f->lent_tail = 0;
+        return 0;
+    }
+    size_t keep = f->len - f->pos;
+    if (f->lent_tail >= keep) {
+        reborrow(f); /* what is pending began in the lent buffer */
+        return 0;
+    }
+    size_t n = keep > FRAME_MIN_CAP ? keep : FRAME_MIN_CAP;
+    if (n > f->lend_len) {
+        n = f->lend_len;
+    }
+    /* Pending bytes stay within max_record_bytes (more is oversize), so
+     * this never reaches max_buf; clamp anyway. */
+    if (n > f->max_buf - keep) {
+        n = f->max_buf - keep;
+    }
+    int rc = hold(f, n);
+    if (rc < 0) {
+        return rc;
+    }
+    memcpy(f->own + f->len, f->lend, n);
+    f->len += n;
+    f->lend += n;
+    f->lend_len -= n;
+    f->lent_tail += n;
     return 0;
 }
 
@@ -133,10 +267,20 @@ static size_t prefix_bytes(const struct roost_frame *f)
                : ROOST_FRAME_PREFIX_BYTES;
 }
 
+/* view - where the record at buf[s] is to be read: in the lent buffer
+ * when own holds only a copy of it. */
+static const char *view(const struct roost_frame *f, size_t s)
+{
+    if (f->lent_tail > 0 && s >= f->len - f->lent_tail) {
+        return f->lend - (f->len - s);
+    }
+    return f->buf + s;
+}
+
 static int emit(struct roost_frame *f, struct roost_record *out, size_t s,
                 size_t n, uint64_t line)
 {
-    out->ptr = f->buf + s;
+    out->ptr = view(f, s);
     out->len = n;
     out->line = line;
     out->offset = f->base + s;
@@ -148,7 +292,7 @@ static int emit_err(struct roost_frame *f, struct roost_record *out,
                     struct roost_diag *diag, int rc, size_t s, size_t n,
                     uint64_t line, const char *why)
 {
-    out->ptr = f->buf + s;
+    out->ptr = view(f, s);
     out->len = n;
     out->line = line;
     out->offset = f->base + s;
@@ -184,10 +328,16 @@ static int oversize(struct roost_frame *f, struct roost_record *out,
     return rc;
 }
 
+/* ended - no byte of the stream is left beyond buf[len). */
+static bool ended(const struct roost_frame *f)
+{
+    return f->eof && f->lend_len == 0;
+}
+
 /* end_of_input - nothing pending: ask for bytes, or say the stream ended. */
 static int end_of_input(const struct roost_frame *f)
 {
-    return f->eof ? ROOST_ENOENT : ROOST_EAGAIN;
+    return ended(f) ? ROOST_ENOENT : ROOST_EAGAIN;
 }
 
 /* pairs - first and last byte of a trimmed JSONL line fit together. */
@@ -228,8 +378,9 @@ static int next_line(struct roost_frame *f, struct roost_record *out,
                      struct roost_diag *diag)
 {
     for (;;) {
+        reborrow(f);
         if (f->skipping && !skip_line(f)) {
-            if (f->eof) {
+            if (ended(f)) {
                 f->skipping = false;
             }
             return end_of_input(f);
@@ -244,7 +395,7 @@ static int next_line(struct roost_frame *f, struct roost_record *out,
             if (f->len - f->pos > f->max_record_bytes) {
                 return oversize(f, out, diag, f->pos, f->line);
             }
-            if (!f->eof) {
+            if (!ended(f)) {
                 f->scan = f->len;
                 return ROOST_EAGAIN;
             }
@@ -435,6 +586,7 @@ static int next_value(struct roost_frame *f, struct roost_record *out,
             if (!skip_between(f)) {
                 return end_of_input(f);
             }
+            reborrow(f);
             char c = f->buf[f->pos];
             if (c == '}' || c == ']' || c == ',' || c == ':') {
                 size_t s = f->pos++;
@@ -461,7 +613,7 @@ static int next_value(struct roost_frame *f, struct roost_record *out,
         }
         if (f->skipping) {
             f->pos = f->scan = f->len;
-            if (f->eof) {
+            if (ended(f)) {
                 f->skipping = false;
                 f->kind = KIND_NONE;
             }
@@ -470,7 +622,7 @@ static int next_value(struct roost_frame *f, struct roost_record *out,
         if (f->len - f->rec_start > f->max_record_bytes) {
             return oversize(f, out, diag, f->rec_start, f->rec_line);
         }
-        if (!f->eof) {
+        if (!ended(f)) {
             return ROOST_EAGAIN;
         }
         size_t s = f->rec_start;
@@ -526,7 +678,7 @@ static int next_sse(struct roost_frame *f, struct roost_record *out,
 {
     for (;;) {
         if (f->skipping && !skip_line(f)) {
-            if (f->eof) {
+            if (ended(f)) {
                 f->skipping = false;
             }
             return end_of_input(f);
@@ -540,7 +692,7 @@ static int next_sse(struct roost_frame *f, struct roost_record *out,
                 f->event_len = 0;
                 return oversize(f, out, diag, f->pos, f->line);
             }
-            if (!f->eof) {
+            if (!ended(f)) {
                 f->scan = f->len;
                 return ROOST_EAGAIN;
             }
@@ -639,7 +791,7 @@ static int detect(struct roost_frame *f)
                 maybe = true;
             }
         }
-        if (maybe && !f->eof) {
+        if (maybe && !ended(f)) {
             return ROOST_EAGAIN;
         }
         if (p[0] == '[') {
@@ -655,10 +807,10 @@ static int detect(struct roost_frame *f)
     if (len - f->rec_start > window) {
         f->len = f->rec_start + window;
     }
-    bool ended = scan_value(f);
+    bool done = scan_value(f);
     bool full = f->len - f->rec_start == window;
     f->len = len;
-    if (!ended && !f->multiline && !f->eof && !full) {
+    if (!done && !f->multiline && !ended(f) && !full) {
         return ROOST_EAGAIN;
     }
     f->mode = f->multiline ? ROOST_FRAME_DOCS : ROOST_FRAME_JSONL;
@@ -679,7 +831,7 @@ static int strip_bom(struct roost_frame *f)
     size_t avail = f->len - f->pos;
     size_t m = avail < 3 ? avail : 3;
     if (memcmp(f->buf + f->pos, bom, m) == 0) {
-        if (m < 3 && !f->eof) {
+        if (m < 3 && !ended(f)) {
             return ROOST_EAGAIN;
         }
         if (m == 3) {
@@ -691,11 +843,9 @@ static int strip_bom(struct roost_frame *f)
     return 0;
 }
 
-int roost_frame_next(struct roost_frame *f, struct roost_record *out,
-                     struct roost_diag *diag)
+static int next_record(struct roost_frame *f, struct roost_record *out,
+                       struct roost_diag *diag)
 {
-    memset(out, 0, sizeof(*out));
-    out->event = roost_str_make("", 0);
     if (!f->bom_done && f->base == 0) {
         if (f->len == 0) {
             return end_of_input(f);
@@ -723,5 +873,22 @@ int roost_frame_next(struct roost_frame *f, struct roost_record *out,
     default:
         ROOST_UNREACHABLE();
         return ROOST_ERR(ROOST_EINVAL);
+    }
+}
+
+int roost_frame_next(struct roost_frame *f, struct roost_record *out,
+                     struct roost_diag *diag)
+{
+    for (;;) {
+        memset(out, 0, sizeof(*out));
+        out->event = roost_str_make("", 0);
+        int rc = next_record(f, out, diag);
+        if (rc != ROOST_EAGAIN || f->lend_len == 0) {
+            return rc;
+        }
+        rc = absorb(f);
+        if (rc < 0) {
+            return rc;
+        }
     }
 }

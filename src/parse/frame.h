@@ -26,6 +26,12 @@
  *
  * Memory is bounded: a record over max_record_bytes is reported with its
  * first 4 KiB and the rest is discarded as it arrives, never buffered.
+ *
+ * Two ways to feed, freely mixed: roost_frame_feed() copies the bytes into
+ * the framer; roost_frame_feed_borrowed() lends a buffer the caller keeps
+ * (a mapped file), and records lying whole inside it come out as views into
+ * it, with no copy. Framing, line numbers and offsets do not depend on how
+ * the stream was fed or split.
  * Thread: owned by one thread.
  */
 #ifndef ROOST_PARSE_FRAME_H
@@ -69,8 +75,12 @@ struct roost_frame {
     uint8_t mode;         /* read-only: enum roost_frame_mode in use */
     bool eof;             /* read-only: roost_frame_finish() was called */
     /* private: everything below */
-    char *buf;
-    size_t len, cap, max_buf, pos, scan, rec_start;
+    const char *buf; /* bytes being framed: `own` or a borrowed buffer */
+    char *own;       /* framer storage for copied and stitched bytes */
+    size_t len, cap, max_buf, pos, scan, rec_start; /* cap: of own */
+    const char *lend; /* borrowed bytes not framed yet; they follow buf[len) */
+    size_t lend_len;
+    size_t lent_tail; /* own[len - lent_tail..len) copies lend[-lent_tail..0) */
     size_t max_record_bytes;
     uint64_t base;     /* stream offset of buf[0] */
     uint64_t line;     /* line number at buf[scan] (or buf[pos]) */
@@ -101,9 +111,32 @@ int roost_frame_set_mode(struct roost_frame *f, enum roost_frame_mode mode);
  * again; then any feed of up to ROOST_FRAME_FEED_SLACK bytes fits.
  * Returns: 0, ROOST_ELIMIT when the pending bytes would pass
  * 2 * max_record_bytes + ROOST_FRAME_FEED_SLACK (nothing is copied),
- * ROOST_EINVAL after roost_frame_finish(), or ROOST_ENOMEM.
+ * ROOST_EINVAL after roost_frame_finish() or while bytes of a borrowed feed
+ * are still unframed, or ROOST_ENOMEM.
  */
 int roost_frame_feed(struct roost_frame *f, const char *p, size_t len);
+
+/*
+ * roost_frame_feed_borrowed - append p[0..len) to the stream without
+ * copying it.
+ *
+ * Ownership: borrows p beyond the call: the caller keeps p[0..len) readable
+ * and unchanged until its next roost_frame_feed*() on f or
+ * roost_frame_fini(), whichever comes first (feeding again copies what is
+ * still pending of p, so p may be released right after that call). Every
+ * record whose bytes lie whole in p, good, broken or an oversize prefix,
+ * comes out of roost_frame_next() as a view into p, valid as long as p is;
+ * only records split across feeds and SSE event data (joined from data:
+ * lines) are copies in framer storage, valid until the next call on f.
+ * To join a split record the framer copies it plus at most max(64 KiB,
+ * its size) bytes of p, so its memory bound is that of roost_frame_feed();
+ * len itself has no limit. Call roost_frame_next() until ROOST_EAGAIN
+ * before feeding again (it returns ROOST_EAGAIN only once all of p is
+ * framed).
+ * Returns: 0; ROOST_EINVAL after roost_frame_finish() or while bytes of an
+ * earlier borrowed feed are still unframed; ROOST_ENOMEM.
+ */
+int roost_frame_feed_borrowed(struct roost_frame *f, const char *p, size_t len);
 
 /* roost_frame_finish - end of stream: pending bytes become a last record
  * (or a "truncated record" error) on the next roost_frame_next(). */
@@ -112,13 +145,16 @@ void roost_frame_finish(struct roost_frame *f);
 /*
  * roost_frame_next - the next record.
  *
- * Ownership: out views the framer's buffer; valid until the next call on f.
+ * Ownership: out views the framer's buffer, valid until the next call on
+ * f, or a borrowed buffer (see roost_frame_feed_borrowed()).
  * Returns: 0 with *out set; ROOST_EAGAIN when more bytes are needed;
  * ROOST_ENOENT when finished and drained; ROOST_ELIMIT for a record over
  * max_record_bytes (out holds its first min(ROOST_FRAME_PREFIX_BYTES,
- * max_record_bytes) bytes, and the rest is skipped); ROOST_EPARSE for a broken or truncated record (out holds
- * its bytes). Errors fill diag (may be NULL) with line and offset; calling
- * again continues with the following record.
+ * max_record_bytes) bytes, and the rest is skipped); ROOST_EPARSE for a
+ * broken or truncated record (out holds its bytes). Errors fill diag (may
+ * be NULL) with line and offset; calling again continues with the
+ * following record. ROOST_ENOMEM (out empty) when bytes of a borrowed feed
+ * could not be copied to join a split record; calling again retries.
  */
 int roost_frame_next(struct roost_frame *f, struct roost_record *out,
                      struct roost_diag *diag);

@@ -32,4 +32,86 @@ if [ -s "$TMP/a" ] && cmp -s "$TMP/a" "$TMP/b"; then
 else
     fail "stdin and - agree" "outputs differ or empty"
 fi
+
+# Regular files are mapped: a file whose size is an exact multiple of the
+# page size, ending in a record without a newline, must give the same
+# counts as the same bytes read from a pipe (the read() path).
+page_file() { # page_file PATH SIZE: 40 tweets, then one padded to SIZE
+    local i pad
+    : >"$1"
+    for i in $(seq 1 40); do
+        printf '{"id_str":"%d","text":"hi #a%d #b","user":{"id_str":"9","screen_name":"u"}}\n' \
+            "$i" $((i % 3)) >>"$1"
+    done
+    local last='{"id_str":"99","text":"last #b %s","user":{"id_str":"9","screen_name":"u"}}'
+    # shellcheck disable=SC2059
+    pad=$(($2 - $(wc -c <"$1") - $(printf "$last" "" | wc -c)))
+    # shellcheck disable=SC2059
+    printf "$last" "$(head -c "$pad" /dev/zero | tr '\0' x)" >>"$1"
+}
+for size in 4096 8192; do
+    page_file "$TMP/page$size.jsonl" "$size"
+    if [ "$(wc -c <"$TMP/page$size.jsonl")" -ne "$size" ]; then
+        fail "page-sized file $size" "size $(wc -c <"$TMP/page$size.jsonl")"
+        continue
+    fi
+    "$ROOST" check "$TMP/page$size.jsonl" >"$TMP/a" 2>&1
+    if grep -q '^records:  41$' "$TMP/a" && grep -q '^posts:    41 ' "$TMP/a" &&
+        grep -q '^invalid:  0$' "$TMP/a"; then
+        ok "check on a $size-byte file"
+    else
+        fail "check on a $size-byte file" "$(cat "$TMP/a")"
+    fi
+    cat "$TMP/page$size.jsonl" | "$ROOST" check >"$TMP/b" 2>&1
+    cmp -s "$TMP/a" "$TMP/b" && ok "check $size: file and pipe agree" ||
+        fail "check $size: file and pipe agree" "$(diff "$TMP/a" "$TMP/b")"
+    "$ROOST" top hashtags "$TMP/page$size.jsonl" >"$TMP/a" 2>&1
+    if grep -qE '^\| +b\| +41\|$' "$TMP/a" &&
+        grep -qE '^\| +a1\| +14\|$' "$TMP/a" &&
+        grep -q '^top: 41 posts, 4 distinct hashtags, 0 invalid' "$TMP/a"; then
+        ok "top on a $size-byte file"
+    else
+        fail "top on a $size-byte file" "$(cat "$TMP/a")"
+    fi
+    cat "$TMP/page$size.jsonl" | "$ROOST" top hashtags >"$TMP/b" 2>&1
+    cmp -s "$TMP/a" "$TMP/b" && ok "top $size: file and pipe agree" ||
+        fail "top $size: file and pipe agree" "$(diff "$TMP/a" "$TMP/b")"
+done
+# One JSON text filling a page exactly, for --json-only.
+printf '{"t":"%s"}' "$(head -c 4088 /dev/zero | tr '\0' y)" >"$TMP/page.json"
+expect "json-only on a page-sized file" "$ROOST" check --json-only "$TMP/page.json"
+grep -q ': valid json$' "$TMP/out" && ok "page-sized json is valid" ||
+    fail "page-sized json is valid" "$(cat "$TMP/out")"
+# --syntax-only: valid JSON that is no post passes, broken JSON and bad
+# UTF-8 fail with their lines, and nothing is normalized.
+{
+    printf '{"a":1}\n[1,2,3]\n'
+    printf '{"id_str":"1","text":"hi #a","user":{"id_str":"9","screen_name":"u"}}\n'
+    printf '{"a":1,}\n'
+    printf '{"t":"\xff"}\n'
+} >"$TMP/syn.jsonl"
+expect_exit "syntax-only: bad records fail" 1 "$ROOST" check --syntax-only "$TMP/syn.jsonl"
+grep -q '^records:  5$' "$TMP/out" && grep -q '^invalid:  2 (parse=1 utf8=1' "$TMP/out" &&
+    grep -q '^posts:    0 ' "$TMP/out" && ok "syntax-only counts 5 records, 2 invalid, no posts" ||
+    fail "syntax-only counts" "$(cat "$TMP/out")"
+grep -q 'syn.jsonl:4:' "$TMP/out" && grep -q 'syn.jsonl:5:' "$TMP/out" &&
+    ok "syntax-only names the bad lines" || fail "syntax-only names the bad lines" "$(cat "$TMP/out")"
+head -2 "$TMP/syn.jsonl" >"$TMP/syn2.jsonl"
+expect "syntax-only: JSON that is no post is valid" "$ROOST" check --syntax-only "$TMP/syn2.jsonl"
+expect_exit "the same file fails a full check" 1 "$ROOST" check "$TMP/syn2.jsonl"
+# Empty files and FIFOs take the read() path.
+: >"$TMP/empty.jsonl"
+"$ROOST" check "$TMP/empty.jsonl" >"$TMP/a" 2>&1
+grep -q '^records:  0$' "$TMP/a" && ok "check on an empty file" ||
+    fail "check on an empty file" "$(cat "$TMP/a")"
+rm -f "$TMP/fifo"
+if mkfifo "$TMP/fifo" 2>/dev/null; then
+    cat "$TMP/page4096.jsonl" >"$TMP/fifo" &
+    "$ROOST" check "$TMP/fifo" >"$TMP/a" 2>&1
+    wait
+    grep -q '^records:  41$' "$TMP/a" && ok "check on a fifo" ||
+        fail "check on a fifo" "$(cat "$TMP/a")"
+else
+    skip "check on a fifo" "mkfifo failed"
+fi
 finish
