@@ -23,11 +23,17 @@
  * double). Text prefers extended_tweet.full_text, then full_text, then
  * text, with HTML entities decoded; entity indices stay as delivered
  * (code points into the escaped text). Start at roost__fmt_x1().
+ *
+ * A status is read with one pass over its members (roost_json_fields and
+ * the keysets below) rather than a lookup per key: a tweet and its user
+ * are asked for some 45 keys. Small or rare objects (coordinates, rules,
+ * control messages, Activity Streams) still use roost_json_get().
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "parse/entities.h"
+#include "parse/json_fields.h"
 #include "parse/post_int.h"
 
 #define X1_MAX_DEPTH 8 /* nesting of retweeted/quoted statuses we follow */
@@ -39,6 +45,236 @@ struct x1 {
     uint32_t first_post; /* posts before this index belong to other records */
     int rc;              /* first allocation failure, sticky */
 };
+
+/* ---- keysets --------------------------------------------------------------
+ */
+
+/* A status, and the keys that tell what a record is. The stream control
+ * messages come first, in the order control() tries them. */
+enum status_key {
+    K_DELETE,
+    K_SCRUB_GEO,
+    K_LIMIT,
+    K_DISCONNECT,
+    K_WARNING,
+    K_STATUS_WITHHELD,
+    K_USER_WITHHELD,
+    /* User and site streams: kept as ROOST_CTL_OTHER, code = the key. */
+    K_FRIENDS,
+    K_FRIENDS_STR,
+    K_DIRECT_MESSAGE,
+    K_EVENT,
+    K_CONTROL,
+    K_FOR_USER,
+    K_COUNT, /* the control messages end here */
+    S_VERB = K_COUNT,
+    S_ACTOR,
+    S_STATUSES,
+    S_ID_STR,
+    S_ID,
+    S_CREATED_AT,
+    S_LANG,
+    S_TRUNCATED,
+    S_POSSIBLY_SENSITIVE,
+    S_SOURCE,
+    S_RETWEET_COUNT,
+    S_FAVORITE_COUNT,
+    S_REPLY_COUNT,
+    S_QUOTE_COUNT,
+    S_USER,
+    S_EXTENDED_TWEET,
+    S_FULL_TEXT,
+    S_TEXT,
+    S_ENTITIES,
+    S_EXTENDED_ENTITIES,
+    S_IN_REPLY_TO_STATUS_ID_STR,
+    S_IN_REPLY_TO_STATUS_ID,
+    S_IN_REPLY_TO_USER_ID_STR,
+    S_IN_REPLY_TO_USER_ID,
+    S_IN_REPLY_TO_SCREEN_NAME,
+    S_RETWEETED_STATUS,
+    S_QUOTED_STATUS,
+    S_QUOTED_STATUS_ID_STR,
+    S_QUOTED_STATUS_ID,
+    S_COORDINATES,
+    S_GEO,
+    S_PLACE,
+    S_MATCHING_RULES,
+    S_COUNT,
+};
+
+static const char *const status_keys[S_COUNT] = {
+    [K_DELETE] = "delete",
+    [K_SCRUB_GEO] = "scrub_geo",
+    [K_LIMIT] = "limit",
+    [K_DISCONNECT] = "disconnect",
+    [K_WARNING] = "warning",
+    [K_STATUS_WITHHELD] = "status_withheld",
+    [K_USER_WITHHELD] = "user_withheld",
+    [K_FRIENDS] = "friends",
+    [K_FRIENDS_STR] = "friends_str",
+    [K_DIRECT_MESSAGE] = "direct_message",
+    [K_EVENT] = "event",
+    [K_CONTROL] = "control",
+    [K_FOR_USER] = "for_user",
+    [S_VERB] = "verb",
+    [S_ACTOR] = "actor",
+    [S_STATUSES] = "statuses",
+    [S_ID_STR] = "id_str",
+    [S_ID] = "id",
+    [S_CREATED_AT] = "created_at",
+    [S_LANG] = "lang",
+    [S_TRUNCATED] = "truncated",
+    [S_POSSIBLY_SENSITIVE] = "possibly_sensitive",
+    [S_SOURCE] = "source",
+    [S_RETWEET_COUNT] = "retweet_count",
+    [S_FAVORITE_COUNT] = "favorite_count",
+    [S_REPLY_COUNT] = "reply_count",
+    [S_QUOTE_COUNT] = "quote_count",
+    [S_USER] = "user",
+    [S_EXTENDED_TWEET] = "extended_tweet",
+    [S_FULL_TEXT] = "full_text",
+    [S_TEXT] = "text",
+    [S_ENTITIES] = "entities",
+    [S_EXTENDED_ENTITIES] = "extended_entities",
+    [S_IN_REPLY_TO_STATUS_ID_STR] = "in_reply_to_status_id_str",
+    [S_IN_REPLY_TO_STATUS_ID] = "in_reply_to_status_id",
+    [S_IN_REPLY_TO_USER_ID_STR] = "in_reply_to_user_id_str",
+    [S_IN_REPLY_TO_USER_ID] = "in_reply_to_user_id",
+    [S_IN_REPLY_TO_SCREEN_NAME] = "in_reply_to_screen_name",
+    [S_RETWEETED_STATUS] = "retweeted_status",
+    [S_QUOTED_STATUS] = "quoted_status",
+    [S_QUOTED_STATUS_ID_STR] = "quoted_status_id_str",
+    [S_QUOTED_STATUS_ID] = "quoted_status_id",
+    [S_COORDINATES] = "coordinates",
+    [S_GEO] = "geo",
+    [S_PLACE] = "place",
+    [S_MATCHING_RULES] = "matching_rules",
+};
+static struct roost_json_keyset status_ks = ROOST_JSON_KEYSET(status_keys);
+
+enum user_key {
+    U_ID_STR,
+    U_ID,
+    U_SCREEN_NAME,
+    U_NAME,
+    U_DESCRIPTION,
+    U_LOCATION,
+    U_LANG,
+    U_PROFILE_IMAGE_URL_HTTPS,
+    U_PROFILE_IMAGE_URL,
+    U_FOLLOWERS_COUNT,
+    U_FRIENDS_COUNT,
+    U_STATUSES_COUNT,
+    U_CREATED_AT,
+    U_VERIFIED,
+    U_COUNT,
+};
+
+static const char *const user_keys[U_COUNT] = {
+    [U_ID_STR] = "id_str",
+    [U_ID] = "id",
+    [U_SCREEN_NAME] = "screen_name",
+    [U_NAME] = "name",
+    [U_DESCRIPTION] = "description",
+    [U_LOCATION] = "location",
+    [U_LANG] = "lang",
+    [U_PROFILE_IMAGE_URL_HTTPS] = "profile_image_url_https",
+    [U_PROFILE_IMAGE_URL] = "profile_image_url",
+    [U_FOLLOWERS_COUNT] = "followers_count",
+    [U_FRIENDS_COUNT] = "friends_count",
+    [U_STATUSES_COUNT] = "statuses_count",
+    [U_CREATED_AT] = "created_at",
+    [U_VERIFIED] = "verified",
+};
+static struct roost_json_keyset user_ks = ROOST_JSON_KEYSET(user_keys);
+
+/* extended_tweet */
+enum ext_key { X_FULL_TEXT, X_ENTITIES, X_EXTENDED_ENTITIES, X_COUNT };
+
+static const char *const ext_keys[X_COUNT] = {
+    [X_FULL_TEXT] = "full_text",
+    [X_ENTITIES] = "entities",
+    [X_EXTENDED_ENTITIES] = "extended_entities",
+};
+static struct roost_json_keyset ext_ks = ROOST_JSON_KEYSET(ext_keys);
+
+/* entities and extended_entities */
+enum ents_key {
+    N_HASHTAGS,
+    N_USER_MENTIONS,
+    N_URLS,
+    N_SYMBOLS,
+    N_MEDIA,
+    N_COUNT,
+};
+
+static const char *const ents_keys[N_COUNT] = {
+    [N_HASHTAGS] = "hashtags", [N_USER_MENTIONS] = "user_mentions",
+    [N_URLS] = "urls",         [N_SYMBOLS] = "symbols",
+    [N_MEDIA] = "media",
+};
+static struct roost_json_keyset ents_ks = ROOST_JSON_KEYSET(ents_keys);
+
+/* One hashtag, mention, URL or symbol: every kind's keys. */
+enum ent_key {
+    E_TEXT,
+    E_SCREEN_NAME,
+    E_URL,
+    E_EXPANDED_URL,
+    E_ID_STR,
+    E_ID,
+    E_INDICES,
+    E_COUNT,
+    E_NONE = E_COUNT, /* no such member wanted */
+};
+
+static const char *const ent_keys[E_COUNT] = {
+    [E_TEXT] = "text",       [E_SCREEN_NAME] = "screen_name",
+    [E_URL] = "url",         [E_EXPANDED_URL] = "expanded_url",
+    [E_ID_STR] = "id_str",   [E_ID] = "id",
+    [E_INDICES] = "indices",
+};
+static struct roost_json_keyset ent_ks = ROOST_JSON_KEYSET(ent_keys);
+
+enum media_key {
+    M_ID_STR,
+    M_ID,
+    M_TYPE,
+    M_MEDIA_URL_HTTPS,
+    M_MEDIA_URL,
+    M_EXT_ALT_TEXT,
+    M_COUNT,
+};
+
+static const char *const media_keys[M_COUNT] = {
+    [M_ID_STR] = "id_str",       [M_ID] = "id",
+    [M_TYPE] = "type",           [M_MEDIA_URL_HTTPS] = "media_url_https",
+    [M_MEDIA_URL] = "media_url", [M_EXT_ALT_TEXT] = "ext_alt_text",
+};
+static struct roost_json_keyset media_ks = ROOST_JSON_KEYSET(media_keys);
+
+enum place_key {
+    P_ID,
+    P_NAME,
+    P_FULL_NAME,
+    P_PLACE_TYPE,
+    P_COUNTRY,
+    P_COUNTRY_CODE,
+    P_BOUNDING_BOX,
+    P_COUNT,
+};
+
+static const char *const place_keys[P_COUNT] = {
+    [P_ID] = "id",
+    [P_NAME] = "name",
+    [P_FULL_NAME] = "full_name",
+    [P_PLACE_TYPE] = "place_type",
+    [P_COUNTRY] = "country",
+    [P_COUNTRY_CODE] = "country_code",
+    [P_BOUNDING_BOX] = "bounding_box",
+};
+static struct roost_json_keyset place_ks = ROOST_JSON_KEYSET(place_keys);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -77,19 +313,36 @@ static struct roost_str str(struct x1 *x, uint32_t o, const char *k)
     return str_at(x, get(x, o, k));
 }
 
+/* Ids: the string token t_str, else the verbatim text of the integer
+ * token t_num (either may be ROOST_JSON_NONE). */
+static struct roost_str id_of(struct x1 *x, uint32_t t_str, uint32_t t_num)
+{
+    struct roost_str s = roost_json_str(x->d, t_str);
+    if (s.len == 0 && roost_json_is(x->d, t_num, ROOST_JSON_NUMBER) &&
+        !x->d->toks[t_num].is_float) {
+        s = roost_json_text(x->d, t_num);
+    }
+    return s.len > 0 ? keep(x, s) : ROOST_STR_NULL;
+}
+
 /* Ids: the string member, else the number's verbatim text. */
 static struct roost_str id(struct x1 *x, uint32_t o, const char *k_str,
                            const char *k_num)
 {
-    struct roost_str s = roost_json_str(x->d, get(x, o, k_str));
-    if (s.len == 0 && k_num != NULL) {
-        uint32_t t = get(x, o, k_num);
-        if (roost_json_is(x->d, t, ROOST_JSON_NUMBER) &&
-            !x->d->toks[t].is_float) {
-            s = roost_json_text(x->d, t);
-        }
-    }
-    return s.len > 0 ? keep(x, s) : ROOST_STR_NULL;
+    uint32_t t_str = get(x, o, k_str);
+    return id_of(x, t_str,
+                 roost_json_str(x->d, t_str).len == 0 && k_num != NULL
+                     ? get(x, o, k_num)
+                     : ROOST_JSON_NONE);
+}
+
+/* An integer token's value, or ROOST_UNKNOWN_COUNT (as roost__norm_count). */
+static int64_t count_at(const struct x1 *x, uint32_t t)
+{
+    int64_t v;
+    return t != ROOST_JSON_NONE && roost_json_i64(x->d, t, &v)
+               ? v
+               : ROOST_UNKNOWN_COUNT;
 }
 
 static struct roost_str dup(struct x1 *x, const char *p, size_t len)
@@ -181,10 +434,10 @@ static struct roost_post *post_at(struct x1 *x, uint32_t idx)
 /* ---- entities -------------------------------------------------------------
  */
 
-static void indices(const struct x1 *x, uint32_t ent, struct roost_entity *e)
+/* indices: [start, end] into the text as delivered (array token ix). */
+static void indices(const struct x1 *x, uint32_t ix, struct roost_entity *e)
 {
     int64_t s, t;
-    uint32_t ix = get(x, ent, "indices");
     e->start = e->end = ROOST_NO_INDEX;
     if (roost_json_i64(x->d, roost_json_at(x->d, ix, 0), &s) &&
         roost_json_i64(x->d, roost_json_at(x->d, ix, 1), &t) && s >= 0 &&
@@ -194,20 +447,21 @@ static void indices(const struct x1 *x, uint32_t ent, struct roost_entity *e)
     }
 }
 
-/* Append the items of array `arr`: text from `k_text`, expanded from
- * `k_exp` (or the id of a mention). */
+/* Append the items of array `arr`: text from member slot `k_text`,
+ * expanded from `k_exp` (E_NONE: none; mentions: the user id). */
 static void entity_list(struct x1 *x, uint32_t idx, uint32_t arr, int kind,
-                        const char *k_text, const char *k_exp)
+                        enum ent_key k_text, enum ent_key k_exp)
 {
     if (!is_arr(x, arr)) {
         return;
     }
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next && x->rc == 0;
          i = roost_json_next_sibling(x->d, i)) {
-        if (!is_obj(x, i)) {
+        uint32_t f[E_COUNT];
+        if (!roost_json_fields(x->d, i, &ent_ks, f)) {
             continue;
         }
-        struct roost_str text = str(x, i, k_text);
+        struct roost_str text = str_at(x, f[k_text]);
         if (text.ptr == NULL) {
             continue;
         }
@@ -232,11 +486,11 @@ static void entity_list(struct x1 *x, uint32_t idx, uint32_t arr, int kind,
         }
         e->text = text;
         if (kind == ROOST_ENT_MENTION) {
-            e->expanded = id(x, i, k_exp, "id");
-        } else if (k_exp != NULL) {
-            e->expanded = str(x, i, k_exp);
+            e->expanded = id_of(x, f[k_exp], f[E_ID]);
+        } else if (k_exp != E_NONE) {
+            e->expanded = str_at(x, f[k_exp]);
         }
-        indices(x, i, e);
+        indices(x, f[E_INDICES], e);
     }
 }
 
@@ -247,7 +501,8 @@ static void media_list(struct x1 *x, uint32_t idx, uint32_t arr)
     }
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next && x->rc == 0;
          i = roost_json_next_sibling(x->d, i)) {
-        if (!is_obj(x, i)) {
+        uint32_t f[M_COUNT];
+        if (!roost_json_fields(x->d, i, &media_ks, f)) {
             continue;
         }
         struct roost_post *p = post_at(x, idx);
@@ -257,13 +512,13 @@ static void media_list(struct x1 *x, uint32_t idx, uint32_t arr)
             x->rc = ROOST_ERR(ROOST_ENOMEM);
             return;
         }
-        m->id = id(x, i, "id_str", "id");
-        m->type = str(x, i, "type");
-        m->url = str(x, i, "media_url_https");
+        m->id = id_of(x, f[M_ID_STR], f[M_ID]);
+        m->type = str_at(x, f[M_TYPE]);
+        m->url = str_at(x, f[M_MEDIA_URL_HTTPS]);
         if (m->url.ptr == NULL) {
-            m->url = str(x, i, "media_url");
+            m->url = str_at(x, f[M_MEDIA_URL]);
         }
-        m->alt = str(x, i, "ext_alt_text");
+        m->alt = str_at(x, f[M_EXT_ALT_TEXT]);
     }
 }
 
@@ -271,18 +526,16 @@ static void media_list(struct x1 *x, uint32_t idx, uint32_t arr)
  * every photo of a multi-photo post, entities.media only the first). */
 static void entities(struct x1 *x, uint32_t idx, uint32_t ent, uint32_t ext)
 {
-    if (is_obj(x, ent)) {
-        entity_list(x, idx, get(x, ent, "hashtags"), ROOST_ENT_HASHTAG, "text",
-                    NULL);
-        entity_list(x, idx, get(x, ent, "user_mentions"), ROOST_ENT_MENTION,
-                    "screen_name", "id_str");
-        entity_list(x, idx, get(x, ent, "urls"), ROOST_ENT_URL, "url",
-                    "expanded_url");
-        entity_list(x, idx, get(x, ent, "symbols"), ROOST_ENT_CASHTAG, "text",
-                    NULL);
+    uint32_t f[N_COUNT], fx[N_COUNT];
+    if (roost_json_fields(x->d, ent, &ents_ks, f)) {
+        entity_list(x, idx, f[N_HASHTAGS], ROOST_ENT_HASHTAG, E_TEXT, E_NONE);
+        entity_list(x, idx, f[N_USER_MENTIONS], ROOST_ENT_MENTION,
+                    E_SCREEN_NAME, E_ID_STR);
+        entity_list(x, idx, f[N_URLS], ROOST_ENT_URL, E_URL, E_EXPANDED_URL);
+        entity_list(x, idx, f[N_SYMBOLS], ROOST_ENT_CASHTAG, E_TEXT, E_NONE);
     }
-    uint32_t media = get(x, ext, "media");
-    media_list(x, idx, is_arr(x, media) ? media : get(x, ent, "media"));
+    roost_json_fields(x->d, ext, &ents_ks, fx);
+    media_list(x, idx, is_arr(x, fx[N_MEDIA]) ? fx[N_MEDIA] : f[N_MEDIA]);
 }
 
 /* ---- geo ------------------------------------------------------------------
@@ -322,30 +575,30 @@ static bool bbox(const struct x1 *x, uint32_t coords, double out[4])
     return any;
 }
 
-static void geo_v1(struct x1 *x, uint32_t idx, uint32_t o)
+/* f: the status's fields (status_ks). */
+static void geo_v1(struct x1 *x, uint32_t idx, const uint32_t *f)
 {
     struct roost_geo g;
     memset(&g, 0, sizeof(g));
     /* coordinates is GeoJSON [lon, lat]; the older geo is [lat, lon]. */
-    uint32_t c = get(x, get(x, o, "coordinates"), "coordinates");
+    uint32_t c = get(x, f[S_COORDINATES], "coordinates");
     if (point(x, c, &g.lon, &g.lat)) {
         g.has_point = true;
-    } else if (point(x, get(x, get(x, o, "geo"), "coordinates"), &g.lat,
-                     &g.lon)) {
+    } else if (point(x, get(x, f[S_GEO], "coordinates"), &g.lat, &g.lon)) {
         g.has_point = true;
     }
-    uint32_t pl = get(x, o, "place");
-    if (is_obj(x, pl)) {
-        g.place_id = str(x, pl, "id");
-        g.place_name = str(x, pl, "name");
-        g.place_full_name = str(x, pl, "full_name");
-        g.place_type = str(x, pl, "place_type");
-        g.country = str(x, pl, "country");
-        g.country_code = str(x, pl, "country_code");
-        g.has_bbox =
-            bbox(x, get(x, get(x, pl, "bounding_box"), "coordinates"), g.bbox);
+    uint32_t pf[P_COUNT];
+    bool has_place = roost_json_fields(x->d, f[S_PLACE], &place_ks, pf);
+    if (has_place) {
+        g.place_id = str_at(x, pf[P_ID]);
+        g.place_name = str_at(x, pf[P_NAME]);
+        g.place_full_name = str_at(x, pf[P_FULL_NAME]);
+        g.place_type = str_at(x, pf[P_PLACE_TYPE]);
+        g.country = str_at(x, pf[P_COUNTRY]);
+        g.country_code = str_at(x, pf[P_COUNTRY_CODE]);
+        g.has_bbox = bbox(x, get(x, pf[P_BOUNDING_BOX], "coordinates"), g.bbox);
     }
-    if (g.has_point || is_obj(x, pl)) {
+    if (g.has_point || has_place) {
         struct roost_post *p = post_at(x, idx);
         p->geo = g;
         p->has_geo = true;
@@ -401,46 +654,68 @@ static void add_ref(struct x1 *x, uint32_t idx, uint8_t type,
 /* ---- v1.1 statuses --------------------------------------------------------
  */
 
-static void author_v1(struct x1 *x, struct roost_author *a, uint32_t u)
+/* fu: the user's fields (user_ks). */
+static void author_v1(struct x1 *x, struct roost_author *a, const uint32_t *fu)
 {
-    if (!is_obj(x, u)) {
-        return;
-    }
-    a->id = id(x, u, "id_str", "id");
-    a->handle = str(x, u, "screen_name");
-    a->name = str(x, u, "name");
-    a->description = unescape(x, str(x, u, "description"));
-    a->location = unescape(x, str(x, u, "location"));
-    a->lang = str(x, u, "lang");
-    a->profile_image_url = str(x, u, "profile_image_url_https");
+    a->id = id_of(x, fu[U_ID_STR], fu[U_ID]);
+    a->handle = str_at(x, fu[U_SCREEN_NAME]);
+    a->name = str_at(x, fu[U_NAME]);
+    a->description = unescape(x, str_at(x, fu[U_DESCRIPTION]));
+    a->location = unescape(x, str_at(x, fu[U_LOCATION]));
+    a->lang = str_at(x, fu[U_LANG]);
+    a->profile_image_url = str_at(x, fu[U_PROFILE_IMAGE_URL_HTTPS]);
     if (a->profile_image_url.ptr == NULL) {
-        a->profile_image_url = str(x, u, "profile_image_url");
+        a->profile_image_url = str_at(x, fu[U_PROFILE_IMAGE_URL]);
     }
-    a->followers = roost__norm_count(x->d, u, "followers_count");
-    a->following = roost__norm_count(x->d, u, "friends_count");
-    a->posts = roost__norm_count(x->d, u, "statuses_count");
-    a->created_at_ms = roost__norm_time(x->d, get(x, u, "created_at"));
-    a->verified = getbool(x, u, "verified");
+    a->followers = count_at(x, fu[U_FOLLOWERS_COUNT]);
+    a->following = count_at(x, fu[U_FRIENDS_COUNT]);
+    a->posts = count_at(x, fu[U_STATUSES_COUNT]);
+    a->created_at_ms = roost__norm_time(x->d, fu[U_CREATED_AT]);
+    a->verified = roost_json_bool(x->d, fu[U_VERIFIED]);
 }
 
-static int status(struct x1 *x, uint32_t o, bool referenced, int depth);
+/*
+ * A status and its user, read once. A referenced status is read by the
+ * status that references it (for the ref's ids) and handed on to nested():
+ * no object is walked twice.
+ */
+struct status_fields {
+    uint32_t s[S_COUNT]; /* the status (status_ks) */
+    uint32_t u[U_COUNT]; /* its user (user_ks) */
+};
 
-/* Emit a referenced status (retweeted or quoted) after the current one. */
-static int nested(struct x1 *x, uint32_t o, int depth)
+/* read_status - fill sf from status object o; false if o is no object. */
+static bool read_status(const struct x1 *x, uint32_t o,
+                        struct status_fields *sf)
+{
+    bool is = roost_json_fields(x->d, o, &status_ks, sf->s);
+    roost_json_fields(x->d, sf->s[S_USER], &user_ks, sf->u);
+    return is;
+}
+
+static int status(struct x1 *x, const struct status_fields *sf, bool referenced,
+                  int depth);
+
+/* Emit a referenced status (retweeted or quoted; object o, read into sf)
+ * after the current one. */
+static int nested(struct x1 *x, uint32_t o, const struct status_fields *sf,
+                  int depth)
 {
     if (!is_obj(x, o) || depth >= X1_MAX_DEPTH) {
         return 0;
     }
-    struct roost_str sid = roost_json_str(x->d, get(x, o, "id_str"));
+    struct roost_str sid = roost_json_str(x->d, sf->s[S_ID_STR]);
     if (sid.len > 0 && emitted(x, sid)) {
         return 0;
     }
-    return status(x, o, true, depth + 1);
+    return status(x, sf, true, depth + 1);
 }
 
-static int status(struct x1 *x, uint32_t o, bool referenced, int depth)
+static int status(struct x1 *x, const struct status_fields *sf, bool referenced,
+                  int depth)
 {
-    struct roost_str pid = id(x, o, "id_str", "id");
+    const uint32_t *f = sf->s;
+    struct roost_str pid = id_of(x, f[S_ID_STR], f[S_ID]);
     if (pid.len == 0) {
         if (x->rc < 0) {
             return x->rc;
@@ -457,73 +732,77 @@ static int status(struct x1 *x, uint32_t o, bool referenced, int depth)
     p->platform = ROOST_PLATFORM_X;
     p->referenced = referenced;
     p->id = pid;
-    p->created_at_ms = roost__norm_time(x->d, get(x, o, "created_at"));
-    p->lang = str(x, o, "lang");
-    p->truncated = getbool(x, o, "truncated");
-    p->sensitive = getbool(x, o, "possibly_sensitive");
-    p->source = unescape(x, strip_anchor(str(x, o, "source")));
-    p->retweets = roost__norm_count(x->d, o, "retweet_count");
-    p->likes = roost__norm_count(x->d, o, "favorite_count");
-    p->replies = roost__norm_count(x->d, o, "reply_count");
-    p->quotes = roost__norm_count(x->d, o, "quote_count");
-    author_v1(x, &p->author, get(x, o, "user"));
+    p->created_at_ms = roost__norm_time(x->d, f[S_CREATED_AT]);
+    p->lang = str_at(x, f[S_LANG]);
+    p->truncated = roost_json_bool(x->d, f[S_TRUNCATED]);
+    p->sensitive = roost_json_bool(x->d, f[S_POSSIBLY_SENSITIVE]);
+    p->source = unescape(x, strip_anchor(str_at(x, f[S_SOURCE])));
+    p->retweets = count_at(x, f[S_RETWEET_COUNT]);
+    p->likes = count_at(x, f[S_FAVORITE_COUNT]);
+    p->replies = count_at(x, f[S_REPLY_COUNT]);
+    p->quotes = count_at(x, f[S_QUOTE_COUNT]);
+    if (is_obj(x, f[S_USER])) {
+        author_v1(x, &p->author, sf->u);
+    }
     p->url = permalink(x, p->author.handle, p->id);
 
     /* Text and its entities come from the same object. */
-    uint32_t ext = get(x, o, "extended_tweet");
+    uint32_t fx[X_COUNT];
+    bool ext = roost_json_fields(x->d, f[S_EXTENDED_TWEET], &ext_ks, fx) &&
+               fx[X_FULL_TEXT] != ROOST_JSON_NONE;
     struct roost_str text;
-    if (is_obj(x, ext) && get(x, ext, "full_text") != ROOST_JSON_NONE) {
-        text = str(x, ext, "full_text");
-        entities(x, idx, get(x, ext, "entities"),
-                 get(x, ext, "extended_entities"));
+    uint32_t ents;
+    if (ext) {
+        text = str_at(x, fx[X_FULL_TEXT]);
+        ents = fx[X_ENTITIES];
+        entities(x, idx, ents, fx[X_EXTENDED_ENTITIES]);
     } else {
-        text = str(x, o, "full_text");
+        text = str_at(x, f[S_FULL_TEXT]);
         if (text.ptr == NULL) {
-            text = str(x, o, "text");
+            text = str_at(x, f[S_TEXT]);
         }
-        entities(x, idx, get(x, o, "entities"), get(x, o, "extended_entities"));
+        ents = f[S_ENTITIES];
+        entities(x, idx, ents, f[S_EXTENDED_ENTITIES]);
     }
     p = post_at(x, idx);
     p->text = unescape(x, text);
-    p->entities_delivered =
-        is_obj(x, is_obj(x, ext) && get(x, ext, "full_text") != ROOST_JSON_NONE
-                      ? get(x, ext, "entities")
-                      : get(x, o, "entities"));
+    p->entities_delivered = is_obj(x, ents);
 
-    add_ref(x, idx, ROOST_REF_REPLY,
-            id(x, o, "in_reply_to_status_id_str", "in_reply_to_status_id"),
-            id(x, o, "in_reply_to_user_id_str", "in_reply_to_user_id"),
-            str(x, o, "in_reply_to_screen_name"));
+    add_ref(
+        x, idx, ROOST_REF_REPLY,
+        id_of(x, f[S_IN_REPLY_TO_STATUS_ID_STR], f[S_IN_REPLY_TO_STATUS_ID]),
+        id_of(x, f[S_IN_REPLY_TO_USER_ID_STR], f[S_IN_REPLY_TO_USER_ID]),
+        str_at(x, f[S_IN_REPLY_TO_SCREEN_NAME]));
 
-    uint32_t rt = get(x, o, "retweeted_status");
-    if (is_obj(x, rt)) {
-        uint32_t ru = get(x, rt, "user");
-        add_ref(x, idx, ROOST_REF_RETWEET, id(x, rt, "id_str", "id"),
-                id(x, ru, "id_str", "id"), str(x, ru, "screen_name"));
-    }
-    /* A retweet of a quote repeats the quoted status at its top level;
-     * the quote belongs to the retweeted status, not to the retweet. */
-    uint32_t qt = get(x, o, "quoted_status");
-    if (!is_obj(x, rt)) {
+    /* ref: the retweeted status, else the quoted one. */
+    struct status_fields ref;
+    uint32_t rt = f[S_RETWEETED_STATUS];
+    bool is_rt = read_status(x, rt, &ref);
+    if (is_rt) {
+        add_ref(x, idx, ROOST_REF_RETWEET,
+                id_of(x, ref.s[S_ID_STR], ref.s[S_ID]),
+                id_of(x, ref.u[U_ID_STR], ref.u[U_ID]),
+                str_at(x, ref.u[U_SCREEN_NAME]));
+    } else {
+        /* A retweet of a quote repeats the quoted status at its top level;
+         * the quote belongs to the retweeted status, not to the retweet. */
+        read_status(x, f[S_QUOTED_STATUS], &ref);
         struct roost_str qid =
-            id(x, o, "quoted_status_id_str", "quoted_status_id");
-        uint32_t qu = get(x, qt, "user");
+            id_of(x, f[S_QUOTED_STATUS_ID_STR], f[S_QUOTED_STATUS_ID]);
         if (qid.len == 0) {
-            qid = id(x, qt, "id_str", "id");
+            qid = id_of(x, ref.s[S_ID_STR], ref.s[S_ID]);
         }
-        add_ref(x, idx, ROOST_REF_QUOTE, qid, id(x, qu, "id_str", "id"),
-                str(x, qu, "screen_name"));
+        add_ref(x, idx, ROOST_REF_QUOTE, qid,
+                id_of(x, ref.u[U_ID_STR], ref.u[U_ID]),
+                str_at(x, ref.u[U_SCREEN_NAME]));
     }
-    geo_v1(x, idx, o);
-    rules(x, idx, get(x, o, "matching_rules"));
+    geo_v1(x, idx, f);
+    rules(x, idx, f[S_MATCHING_RULES]);
     if (x->rc < 0) {
         return x->rc;
     }
 
-    int rc = nested(x, rt, depth);
-    if (rc == 0 && !is_obj(x, rt)) {
-        rc = nested(x, qt, depth);
-    }
+    int rc = nested(x, is_rt ? rt : f[S_QUOTED_STATUS], &ref, depth);
     /* Broken nested statuses (no id) do not sink the post that quoted
      * them; only allocation failures do. */
     return rc == ROOST_EPARSE ? 0 : rc;
@@ -687,40 +966,6 @@ static struct roost_str countries(struct x1 *x, uint32_t arr)
     return dup(x, buf, len);
 }
 
-enum ctl_key {
-    K_DELETE,
-    K_SCRUB_GEO,
-    K_LIMIT,
-    K_DISCONNECT,
-    K_WARNING,
-    K_STATUS_WITHHELD,
-    K_USER_WITHHELD,
-    /* User and site streams: kept as ROOST_CTL_OTHER, code = the key. */
-    K_FRIENDS,
-    K_FRIENDS_STR,
-    K_DIRECT_MESSAGE,
-    K_EVENT,
-    K_CONTROL,
-    K_FOR_USER,
-    K_COUNT,
-};
-
-static const char *const ctl_keys[K_COUNT] = {
-    [K_DELETE] = "delete",
-    [K_SCRUB_GEO] = "scrub_geo",
-    [K_LIMIT] = "limit",
-    [K_DISCONNECT] = "disconnect",
-    [K_WARNING] = "warning",
-    [K_STATUS_WITHHELD] = "status_withheld",
-    [K_USER_WITHHELD] = "user_withheld",
-    [K_FRIENDS] = "friends",
-    [K_FRIENDS_STR] = "friends_str",
-    [K_DIRECT_MESSAGE] = "direct_message",
-    [K_EVENT] = "event",
-    [K_CONTROL] = "control",
-    [K_FOR_USER] = "for_user",
-};
-
 static void ctl_delete(struct x1 *x, uint32_t v)
 {
     uint32_t st = get(x, v, "status");
@@ -742,7 +987,9 @@ static void ctl_delete(struct x1 *x, uint32_t v)
     }
 }
 
-static void ctl_member(struct x1 *x, uint32_t o, enum ctl_key k, uint32_t v)
+/* f: the record's fields (status_ks); v = f[k]. */
+static void ctl_member(struct x1 *x, const uint32_t *f, enum status_key k,
+                       uint32_t v)
 {
     struct roost_ctl *c;
     switch (k) {
@@ -798,19 +1045,19 @@ static void ctl_member(struct x1 *x, uint32_t o, enum ctl_key k, uint32_t v)
         if (c == NULL) {
             return;
         }
-        c->code = roost_str_cstr(ctl_keys[k]);
+        c->code = roost_str_cstr(status_keys[k]);
         if (k == K_DIRECT_MESSAGE) {
             c->post_id = id(x, v, "id_str", "id");
             c->user_id = id(x, v, "sender_id_str", "sender_id");
         } else if (k == K_EVENT) {
             c->reason = str_at(x, v); /* follow, favorite, user_delete... */
-            c->user_id = id(x, get(x, o, "source"), "id_str", "id");
+            c->user_id = id(x, f[S_SOURCE], "id_str", "id");
         } else if (k == K_CONTROL) {
             c->reason = str(x, v, "control_uri");
         } else if (k == K_FOR_USER) {
             c->user_id = keep(x, roost_json_text(x->d, v));
         }
-        c->ts_ms = roost__norm_time(x->d, get(x, o, "created_at"));
+        c->ts_ms = roost__norm_time(x->d, f[S_CREATED_AT]);
         return;
     }
     if (c != NULL) {
@@ -818,13 +1065,13 @@ static void ctl_member(struct x1 *x, uint32_t o, enum ctl_key k, uint32_t v)
     }
 }
 
-/* Returns 1 when o was a control message (appended), 0 when it is not. */
-static int control(struct x1 *x, uint32_t o)
+/* Returns 1 when the record (fields f) was a control message (appended),
+ * 0 when it is not. */
+static int control(struct x1 *x, const uint32_t *f)
 {
     for (int k = 0; k < K_COUNT; k++) {
-        uint32_t v = get(x, o, ctl_keys[k]);
-        if (v != ROOST_JSON_NONE) {
-            ctl_member(x, o, (enum ctl_key)k, v);
+        if (f[k] != ROOST_JSON_NONE) {
+            ctl_member(x, f, (enum status_key)k, f[k]);
             return x->rc < 0 ? x->rc : 1;
         }
     }
@@ -836,20 +1083,22 @@ static int control(struct x1 *x, uint32_t o)
 
 static int record(struct x1 *x, uint32_t o)
 {
-    if (!is_obj(x, o)) {
+    struct status_fields sf;
+    const uint32_t *f = sf.s;
+    if (!roost_json_fields(x->d, o, &status_ks, sf.s)) {
         return roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "v1 record is not an object");
     }
-    if (get(x, o, "verb") != ROOST_JSON_NONE &&
-        get(x, o, "actor") != ROOST_JSON_NONE) {
+    if (f[S_VERB] != ROOST_JSON_NONE && f[S_ACTOR] != ROOST_JSON_NONE) {
         return activity(x, o, false, 0);
     }
-    uint32_t st = get(x, o, "statuses");
+    uint32_t st = f[S_STATUSES];
     if (is_arr(x, st)) {
         for (uint32_t i = st + 1; i < x->d->toks[st].next;
              i = roost_json_next_sibling(x->d, i)) {
-            int rc = is_obj(x, i)
-                         ? status(x, i, false, 0)
+            struct status_fields si;
+            int rc = read_status(x, i, &si)
+                         ? status(x, &si, false, 0)
                          : roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
                                           "v1 search status is not "
                                           "an object");
@@ -859,16 +1108,16 @@ static int record(struct x1 *x, uint32_t o)
         }
         return 0;
     }
-    int rc = control(x, o);
+    int rc = control(x, f);
     if (rc != 0) {
         return rc < 0 ? rc : 0;
     }
-    if (get(x, o, "id_str") != ROOST_JSON_NONE ||
-        get(x, o, "text") != ROOST_JSON_NONE ||
-        get(x, o, "full_text") != ROOST_JSON_NONE) {
-        return status(x, o, false, 0);
+    if (f[S_ID_STR] != ROOST_JSON_NONE || f[S_TEXT] != ROOST_JSON_NONE ||
+        f[S_FULL_TEXT] != ROOST_JSON_NONE) {
+        roost_json_fields(x->d, f[S_USER], &user_ks, sf.u);
+        return status(x, &sf, false, 0);
     }
-    if (is_obj(x, get(x, o, "user"))) {
+    if (is_obj(x, f[S_USER])) {
         return roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "v1 user object, not a status");
     }

@@ -26,20 +26,50 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "parse/entities.h"
 #include "parse/post_int.h"
 
 #define X2_MAX_DEPTH 8 /* chain of referenced tweets we follow */
 
+/*
+ * find() resolves an expansion by scanning an includes array for the item
+ * whose key matches. A page of 100 tweets resolves hundreds of expansions
+ * against arrays of up to several hundred items, so each array's keys are
+ * read once, on its first find(), into a cache (as long as the array, so
+ * bounded by the record; freed with the record's struct x2), and later
+ * scans compare string views. Without memory for a cache, find() scans
+ * the array as it would without one.
+ */
+struct find_entry {
+    struct roost_str key; /* text of the item's key member */
+    uint32_t item;        /* the item's token */
+};
+
+struct find_cache {
+    bool built;              /* n, rest and ents are set */
+    uint32_t n;              /* entries: the first n items of the array */
+    uint32_t rest;           /* token of item n (the first not cached) */
+    struct find_entry *ents; /* roost_malloc'd, or NULL */
+};
+
+enum inc { INC_USERS, INC_TWEETS, INC_MEDIA, INC_PLACES, INC_COUNT };
+
+/* The member that names an includes item. */
+static const char *const inc_keys[INC_COUNT] = {
+    [INC_USERS] = "id",
+    [INC_TWEETS] = "id",
+    [INC_MEDIA] = "media_key",
+    [INC_PLACES] = "id",
+};
+
 struct x2 {
     struct roost_norm *n;
     const struct roost_json_doc *d;
     struct roost_diag *diag;
-    uint32_t users;  /* includes.users, or ROOST_JSON_NONE */
-    uint32_t tweets; /* includes.tweets */
-    uint32_t media;  /* includes.media */
-    uint32_t places; /* includes.places */
-    uint32_t rules;  /* matching_rules */
+    uint32_t inc[INC_COUNT];   /* includes.users ..., or ROOST_JSON_NONE */
+    struct find_cache *caches; /* one per inc[] */
+    uint32_t rules;            /* matching_rules */
     uint32_t first_post;
     int rc; /* first allocation failure, sticky */
 };
@@ -94,14 +124,44 @@ static struct roost_str unescape(struct x2 *x, struct roost_str s)
     return u;
 }
 
-/* The object of array arr whose member k equals v, or ROOST_JSON_NONE. */
-static uint32_t find(const struct x2 *x, uint32_t arr, const char *k,
-                     struct roost_str v)
+/* find_cache_build - read the key of every item of array arr into c. */
+static void find_cache_build(const struct x2 *x, uint32_t arr,
+                             struct find_cache *c, const char *k)
 {
+    uint32_t i = arr + 1, end = x->d->toks[arr].next;
+    uint32_t cap = x->d->toks[arr].len;
+    c->built = true;
+    c->n = 0;
+    c->ents = cap > 0 ? roost_malloc((size_t)cap * sizeof(*c->ents)) : NULL;
+    if (c->ents != NULL) {
+        for (; i < end && c->n < cap; i = roost_json_next_sibling(x->d, i)) {
+            c->ents[c->n].key = roost_json_text(x->d, get(x, i, k));
+            c->ents[c->n].item = i;
+            c->n++;
+        }
+    }
+    c->rest = i;
+}
+
+/* find - the first item of includes array inc[w] whose key member
+ * (inc_keys[w]) has the text v, or ROOST_JSON_NONE. */
+static uint32_t find(struct x2 *x, enum inc w, struct roost_str v)
+{
+    uint32_t arr = x->inc[w];
+    const char *k = inc_keys[w];
     if (!is_arr(x, arr) || v.len == 0) {
         return ROOST_JSON_NONE;
     }
-    for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
+    struct find_cache *c = &x->caches[w];
+    if (!c->built) {
+        find_cache_build(x, arr, c, k);
+    }
+    for (uint32_t j = 0; j < c->n; j++) {
+        if (roost_str_eq(c->ents[j].key, v)) {
+            return c->ents[j].item;
+        }
+    }
+    for (uint32_t i = c->rest; i < x->d->toks[arr].next;
          i = roost_json_next_sibling(x->d, i)) {
         if (roost_str_eq(roost_json_text(x->d, get(x, i, k)), v)) {
             return i;
@@ -136,7 +196,7 @@ static int64_t count_of(const struct x2 *x, uint32_t o, const char *k)
 static void author(struct x2 *x, struct roost_author *a, struct roost_str aid)
 {
     a->id = aid;
-    uint32_t u = find(x, x->users, "id", aid);
+    uint32_t u = find(x, INC_USERS, aid);
     if (u == ROOST_JSON_NONE) {
         return;
     }
@@ -232,7 +292,7 @@ static void media(struct x2 *x, uint32_t idx, uint32_t keys)
     for (uint32_t i = keys + 1; i < x->d->toks[keys].next && x->rc == 0;
          i = roost_json_next_sibling(x->d, i)) {
         struct roost_str mk = roost_json_str(x->d, i);
-        uint32_t m = find(x, x->media, "media_key", mk);
+        uint32_t m = find(x, INC_MEDIA, mk);
         struct roost_post *p = post_at(x, idx);
         struct roost_media *e =
             roost__norm_push(x->n, (void **)&p->media, &p->n_media, sizeof(*e));
@@ -266,7 +326,7 @@ static void geo(struct x2 *x, uint32_t idx, uint32_t g)
     uint32_t pt = get(x, get(x, g, "coordinates"), "coordinates");
     out.has_point = num(x, pt, 0, &out.lon) && num(x, pt, 1, &out.lat);
     out.place_id = str(x, g, "place_id");
-    uint32_t pl = find(x, x->places, "id", out.place_id);
+    uint32_t pl = find(x, INC_PLACES, out.place_id);
     if (pl != ROOST_JSON_NONE) {
         out.place_name = str(x, pl, "name");
         out.place_full_name = str(x, pl, "full_name");
@@ -309,13 +369,13 @@ static void refs(struct x2 *x, uint32_t idx, uint32_t t)
             continue;
         }
         struct roost_str aid = ROOST_STR_NULL, handle = ROOST_STR_NULL;
-        uint32_t rt = find(x, x->tweets, "id", rid);
+        uint32_t rt = find(x, INC_TWEETS, rid);
         if (rt != ROOST_JSON_NONE) {
             aid = id(x, rt, "author_id");
         } else if (kind == ROOST_REF_REPLY) {
             aid = id(x, t, "in_reply_to_user_id");
         }
-        uint32_t u = find(x, x->users, "id", aid);
+        uint32_t u = find(x, INC_USERS, aid);
         if (u != ROOST_JSON_NONE) {
             handle = str(x, u, "username");
         }
@@ -426,8 +486,8 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
     }
     p = post_at(x, idx);
     p->text = unescape(x, text);
-    p->entities_delivered = is_obj(x, get(x, src, "entities")) ||
-                            is_obj(x, get(x, t, "entities"));
+    p->entities_delivered =
+        is_obj(x, get(x, src, "entities")) || is_obj(x, get(x, t, "entities"));
 
     media(x, idx, get(x, get(x, t, "attachments"), "media_keys"));
     geo(x, idx, get(x, t, "geo"));
@@ -450,7 +510,7 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
          i = roost_json_next_sibling(x->d, i)) {
         struct roost_str rid = roost_json_text(x->d, get(x, i, "id"));
-        uint32_t rt = find(x, x->tweets, "id", rid);
+        uint32_t rt = find(x, INC_TWEETS, rid);
         if (!is_tweet(x, rt) || emitted(x, rid)) {
             continue;
         }
@@ -498,55 +558,41 @@ static int errors(struct x2 *x, uint32_t root, uint32_t arr)
 /* ---- entry ----------------------------------------------------------------
  */
 
-int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
-                  uint32_t root, struct roost_diag *diag)
+/* record - the posts (or errors) of v2 record root; x is set up. */
+static int record(struct x2 *x, uint32_t root)
 {
-    if (!roost_json_is(d, root, ROOST_JSON_OBJECT)) {
-        return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
-                              "v2 record is not an object");
-    }
-    uint32_t inc = roost_json_get(d, root, "includes");
-    struct x2 x = {
-        .n = n,
-        .d = d,
-        .diag = diag,
-        .users = roost_json_get(d, inc, "users"),
-        .tweets = roost_json_get(d, inc, "tweets"),
-        .media = roost_json_get(d, inc, "media"),
-        .places = roost_json_get(d, inc, "places"),
-        .rules = roost_json_get(d, root, "matching_rules"),
-        .first_post = n->n_posts,
-        .rc = 0,
-    };
-    uint32_t data = get(&x, root, "data");
+    struct roost_norm *n = x->n;
+    const struct roost_json_doc *d = x->d;
+    struct roost_diag *diag = x->diag;
+    uint32_t data = get(x, root, "data");
     bool any_data = false;
-    if (is_tweet(&x, data)) {
+    if (is_tweet(x, data)) {
         any_data = true;
-        int rc = tweet(&x, data, false, 0);
+        int rc = tweet(x, data, false, 0);
         if (rc < 0) {
             return rc;
         }
-    } else if (is_arr(&x, data)) {
+    } else if (is_arr(x, data)) {
         for (uint32_t i = data + 1; i < d->toks[data].next;
              i = roost_json_next_sibling(d, i)) {
             any_data = true;
-            if (!is_tweet(&x, i)) {
+            if (!is_tweet(x, i)) {
                 continue;
             }
-            int rc = tweet(&x, i, false, 0);
+            int rc = tweet(x, i, false, 0);
             if (rc < 0) {
                 return rc;
             }
         }
     }
-    if (n->n_posts > x.first_post) {
+    if (n->n_posts > x->first_post) {
         return 0;
     }
-    uint32_t errs = get(&x, root, "errors");
-    if (!any_data && is_arr(&x, errs) && d->toks[errs].len > 0) {
-        return errors(&x, root, errs);
+    uint32_t errs = get(x, root, "errors");
+    if (!any_data && is_arr(x, errs) && d->toks[errs].len > 0) {
+        return errors(x, root, errs);
     }
-    if (is_arr(&x, data) && !any_data) {
+    if (is_arr(x, data) && !any_data) {
         return 0; /* an empty page */
     }
     if (data != ROOST_JSON_NONE) {
@@ -556,4 +602,35 @@ int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
     }
     return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                           "v2 record without data or errors");
+}
+
+int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
+                  uint32_t root, struct roost_diag *diag)
+{
+    if (!roost_json_is(d, root, ROOST_JSON_OBJECT)) {
+        return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
+                              "v2 record is not an object");
+    }
+    uint32_t inc = roost_json_get(d, root, "includes");
+    struct find_cache caches[INC_COUNT] = { { 0 } };
+    struct x2 x = {
+        .n = n,
+        .d = d,
+        .diag = diag,
+        .inc = {
+            [INC_USERS] = roost_json_get(d, inc, "users"),
+            [INC_TWEETS] = roost_json_get(d, inc, "tweets"),
+            [INC_MEDIA] = roost_json_get(d, inc, "media"),
+            [INC_PLACES] = roost_json_get(d, inc, "places"),
+        },
+        .caches = caches,
+        .rules = roost_json_get(d, root, "matching_rules"),
+        .first_post = n->n_posts,
+        .rc = 0,
+    };
+    int rc = record(&x, root);
+    for (int w = 0; w < INC_COUNT; w++) {
+        roost_free(caches[w].ents);
+    }
+    return rc;
 }
