@@ -15,6 +15,7 @@
 
 #include "core/mem.h"
 #include "parse/entities.h"
+#include "parse/json_fields.h"
 #include "parse/post_int.h"
 
 #define NORM_CHUNK_BYTES (64u << 10)
@@ -250,65 +251,106 @@ int roost__norm_extract(struct roost_norm *n, struct roost_post *p,
 
 /* ---- detection and dispatch ------------------------------------------------- */
 
-static bool has(const struct roost_json_doc *d, uint32_t o, const char *k)
-{
-    return roost_json_get(d, o, k) != ROOST_JSON_NONE;
-}
+/* The keys detect_object() looks at, read in one pass over the object
+ * (json_fields.h): a lookup per key would index the root of every
+ * record, which the normalizers no longer need. */
+enum {
+    K_DID, K_KIND, K_TYPE, K_ACTOR, K_REPO, K_CREATED_AT, K_PAYLOAD, K_DATA,
+    K_ERRORS, K_STATUSES, K_ACCOUNT, K_CONTENT, K_EVENT, K_ANCESTORS,
+    K_DESCENDANTS, K_VERB, K_ID_STR, K_USER, K_DELETE, K_LIMIT, K_SCRUB_GEO,
+    K_DISCONNECT, K_WARNING, K_STATUS_WITHHELD, K_USER_WITHHELD, K_FRIENDS,
+    K_FRIENDS_STR, K_DIRECT_MESSAGE, K_FOR_USER, K_SOURCE, K_TARGET,
+    K_CONTROL, K_COUNT
+};
+static const char *const detect_keys[K_COUNT] = {
+    [K_DID] = "did",
+    [K_KIND] = "kind",
+    [K_TYPE] = "type",
+    [K_ACTOR] = "actor",
+    [K_REPO] = "repo",
+    [K_CREATED_AT] = "created_at",
+    [K_PAYLOAD] = "payload",
+    [K_DATA] = "data",
+    [K_ERRORS] = "errors",
+    [K_STATUSES] = "statuses",
+    [K_ACCOUNT] = "account",
+    [K_CONTENT] = "content",
+    [K_EVENT] = "event",
+    [K_ANCESTORS] = "ancestors",
+    [K_DESCENDANTS] = "descendants",
+    [K_VERB] = "verb",
+    [K_ID_STR] = "id_str",
+    [K_USER] = "user",
+    [K_DELETE] = "delete",
+    [K_LIMIT] = "limit",
+    [K_SCRUB_GEO] = "scrub_geo",
+    [K_DISCONNECT] = "disconnect",
+    [K_WARNING] = "warning",
+    [K_STATUS_WITHHELD] = "status_withheld",
+    [K_USER_WITHHELD] = "user_withheld",
+    [K_FRIENDS] = "friends",
+    [K_FRIENDS_STR] = "friends_str",
+    [K_DIRECT_MESSAGE] = "direct_message",
+    [K_FOR_USER] = "for_user",
+    [K_SOURCE] = "source",
+    [K_TARGET] = "target",
+    [K_CONTROL] = "control",
+};
+static struct roost_json_keyset detect_ks = ROOST_JSON_KEYSET(detect_keys);
 
 static enum roost_format detect_object(const struct roost_json_doc *d,
                                        uint32_t o)
 {
+    uint32_t f[K_COUNT];
+    roost_json_fields(d, o, &detect_ks, f);
+#define HAS(k) (f[k] != ROOST_JSON_NONE)
     /* Jetstream: {"did":..., "time_us":..., "kind":...} */
-    if (has(d, o, "did") && has(d, o, "kind")) {
+    if (HAS(K_DID) && HAS(K_KIND)) {
         return ROOST_FMT_JETSTREAM;
     }
     /* issue 4: GitHub events {"type", "actor", "repo", "created_at",
      * "payload"}; before Mastodon, whose notifications share "type" */
-    if (has(d, o, "type") && has(d, o, "actor") && has(d, o, "repo") &&
-        has(d, o, "created_at") && has(d, o, "payload")) {
+    if (HAS(K_TYPE) && HAS(K_ACTOR) && HAS(K_REPO) && HAS(K_CREATED_AT) &&
+        HAS(K_PAYLOAD)) {
         return ROOST_FMT_GITHUB;
     }
     /* X API v2: {"data": {...} | [...], "includes": ..., ...} */
-    uint32_t data = roost_json_get(d, o, "data");
-    if (data != ROOST_JSON_NONE &&
-        (roost_json_is(d, data, ROOST_JSON_OBJECT) ||
-         roost_json_is(d, data, ROOST_JSON_ARRAY))) {
+    if (roost_json_is(d, f[K_DATA], ROOST_JSON_OBJECT) ||
+        roost_json_is(d, f[K_DATA], ROOST_JSON_ARRAY)) {
         return ROOST_FMT_X2;
     }
-    if (has(d, o, "errors") && !has(d, o, "statuses")) {
+    if (HAS(K_ERRORS) && !HAS(K_STATUSES)) {
         return ROOST_FMT_X2; /* v2 error-only answer, e.g. deleted posts */
     }
     /* Mastodon: a Status, or a streaming event {"event":..,"payload":..} */
-    if (has(d, o, "account") && has(d, o, "content")) {
+    if (HAS(K_ACCOUNT) && HAS(K_CONTENT)) {
         return ROOST_FMT_MASTODON;
     }
-    if (has(d, o, "event") && has(d, o, "payload")) {
+    if (HAS(K_EVENT) && HAS(K_PAYLOAD)) {
         return ROOST_FMT_MASTODON;
     }
     /* Mastodon notifications and thread contexts carry statuses too. */
-    if ((has(d, o, "type") && has(d, o, "account") &&
-         has(d, o, "created_at")) ||
-        (has(d, o, "ancestors") && has(d, o, "descendants"))) {
+    if ((HAS(K_TYPE) && HAS(K_ACCOUNT) && HAS(K_CREATED_AT)) ||
+        (HAS(K_ANCESTORS) && HAS(K_DESCENDANTS))) {
         return ROOST_FMT_MASTODON;
     }
-    /* Gnip Activity Streams, mapped by fmt_x1.c (added by the fmt_x1 owner):
+    /* Gnip Activity Streams, mapped by fmt_x1.c:
      * {"verb": "post"|"share", "actor": {...}, "body": ...} */
-    if (has(d, o, "verb") && has(d, o, "actor")) {
+    if (HAS(K_VERB) && HAS(K_ACTOR)) {
         return ROOST_FMT_X1;
     }
     /* X v1.1: a status, a search envelope, or a stream control message */
-    if (has(d, o, "id_str") || has(d, o, "user") || has(d, o, "delete") ||
-        has(d, o, "limit") || has(d, o, "scrub_geo") ||
-        has(d, o, "disconnect") || has(d, o, "warning") ||
-        has(d, o, "status_withheld") || has(d, o, "user_withheld") ||
+    if (HAS(K_ID_STR) || HAS(K_USER) || HAS(K_DELETE) || HAS(K_LIMIT) ||
+        HAS(K_SCRUB_GEO) || HAS(K_DISCONNECT) || HAS(K_WARNING) ||
+        HAS(K_STATUS_WITHHELD) || HAS(K_USER_WITHHELD) ||
         /* user and site stream messages */
-        has(d, o, "friends") || has(d, o, "friends_str") ||
-        has(d, o, "direct_message") || has(d, o, "for_user") ||
-        (has(d, o, "event") && has(d, o, "source") && has(d, o, "target")) ||
-        has(d, o, "control")) {
+        HAS(K_FRIENDS) || HAS(K_FRIENDS_STR) || HAS(K_DIRECT_MESSAGE) ||
+        HAS(K_FOR_USER) || (HAS(K_EVENT) && HAS(K_SOURCE) && HAS(K_TARGET)) ||
+        HAS(K_CONTROL)) {
         return ROOST_FMT_X1;
     }
-    uint32_t st = roost_json_get(d, o, "statuses");
+#undef HAS
+    uint32_t st = f[K_STATUSES];
     if (roost_json_is(d, st, ROOST_JSON_ARRAY)) {
         uint32_t first = roost_json_at(d, st, 0);
         if (first != ROOST_JSON_NONE &&
@@ -360,6 +402,18 @@ static int dispatch(struct roost_norm *n, const struct roost_json_doc *d,
     }
 }
 
+/* platform_of - the enum of a roost_platform_name() string. */
+static uint8_t platform_of(struct roost_str s)
+{
+    for (int p = ROOST_PLATFORM_X; p <= ROOST_PLATFORM_GITHUB; p++) {
+        const char *name = roost_platform_name((enum roost_platform)p);
+        if (s.len == strlen(name) && memcmp(s.ptr, name, s.len) == 0) {
+            return (uint8_t)p;
+        }
+    }
+    return ROOST_PLATFORM_UNKNOWN;
+}
+
 static int gap_record(struct roost_norm *n, const struct roost_json_doc *d,
                       uint32_t g, struct roost_diag *diag)
 {
@@ -368,6 +422,7 @@ static int gap_record(struct roost_norm *n, const struct roost_json_doc *d,
         return ROOST_ERR(ROOST_ENOMEM);
     }
     c->kind = ROOST_CTL_GAP;
+    c->platform = platform_of(roost_json_str(d, roost_json_get(d, g, "platform")));
     c->user_id = roost__norm_str(n, d, roost_json_get(d, g, "source"));
     c->post_id = roost__norm_text(n, d, roost_json_get(d, g, "last_id"));
     c->first_id = roost__norm_text(n, d, roost_json_get(d, g, "first_id"));
@@ -391,7 +446,9 @@ int roost_norm_record(struct roost_norm *n, const struct roost_json_doc *d,
     uint32_t n_posts = n->n_posts, n_ctls = n->n_ctls;
     n->in_lo = raw;
     n->in_hi = raw + raw_len;
-    uint32_t g = roost_json_is(d, 0, ROOST_JSON_OBJECT)
+    /* A gap record has the one member "roost_gap"; testing the count
+     * first keeps a lookup (and its index) off every other record. */
+    uint32_t g = roost_json_is(d, 0, ROOST_JSON_OBJECT) && d->toks[0].len == 1
                      ? roost_json_get(d, 0, "roost_gap")
                      : ROOST_JSON_NONE;
     if (roost_json_is(d, g, ROOST_JSON_OBJECT)) {

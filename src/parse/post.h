@@ -179,12 +179,14 @@ struct roost_ctl {
  * Gap records. A network source that loses its stream appends one record
  * of its own to the archive when it is back:
  *
- *   {"roost_gap":{"source":"x1","start_ms":..,"end_ms":..,
+ *   {"roost_gap":{"source":"x1","platform":"x","start_ms":..,"end_ms":..,
  *     "last_id":"..","first_id":"..","undelivered":N,"reason":".."}}
  *
  * It normalizes to a ROOST_CTL_GAP control event (user_id = the source
- * name, post_id = last id before, first_id = first id after, count =
- * undelivered posts the platform reported, reason = why).
+ * name, platform = the platform the source reads, "unknown" for records
+ * written before it was recorded, post_id = last id before, first_id =
+ * first id after, count = undelivered posts the platform reported,
+ * reason = why).
  */
 
 /* Per-thread normalizer state and the output of the last record(s). */

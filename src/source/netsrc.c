@@ -203,12 +203,19 @@ void roost__gap_open(struct roost__gap *g, const char *last_id,
 }
 
 int roost__gap_write(struct roost__gap *g, const char *source,
-                     const char *first_id, struct roost_buf *out)
+                     const char *platform, const char *first_id,
+                     struct roost_buf *out)
 {
     int64_t end_ms = roost__now_ms();
     int rc = roost_buf_adds(out, "{\"roost_gap\":{\"source\":");
     if (rc == 0) {
         rc = roost_buf_add_json_str(out, source, strlen(source));
+    }
+    if (rc == 0) {
+        rc = roost_buf_adds(out, ",\"platform\":");
+    }
+    if (rc == 0) {
+        rc = roost_buf_add_json_str(out, platform, strlen(platform));
     }
     if (rc == 0) {
         rc = roost_buf_printf(out, ",\"start_ms\":%lld,\"end_ms\":%lld",

@@ -92,7 +92,8 @@ struct roost__gap {
 void roost__gap_open(struct roost__gap *g, const char *last_id,
                      const char *reason);
 int roost__gap_write(struct roost__gap *g, const char *source,
-                     const char *first_id, struct roost_buf *out);
+                     const char *platform, const char *first_id,
+                     struct roost_buf *out);
 
 /* ---- URLs -----------------------------------------------------------------
  */

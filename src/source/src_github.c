@@ -322,7 +322,7 @@ static int emit(struct gh_ctx *ctx, struct roost_batch *out)
         if (ctx->gap.open) {
             struct roost_buf g;
             roost_buf_init(&g, 4096);
-            int rc = roost__gap_write(&ctx->gap, ctx->name, ctx->watermark, &g);
+            int rc = roost__gap_write(&ctx->gap, ctx->name, "github", ctx->watermark, &g);
             if (rc == 0) {
                 rc = add(ctx, out, g.ptr, g.len, 0);
             }

@@ -500,7 +500,7 @@ static int take_message(struct js_ctx *ctx, struct roost_batch *out,
     if (ctx->gap.open) {
         char first[32];
         roost_buf_reset(&ctx->scratch);
-        int rc = roost__gap_write(&ctx->gap, ctx->name,
+        int rc = roost__gap_write(&ctx->gap, ctx->name, "bluesky",
                                   cursor_text(c, first, sizeof(first)),
                                   &ctx->scratch);
         if (rc == 0) {

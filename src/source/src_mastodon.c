@@ -386,7 +386,7 @@ static int put_rec(struct ma_ctx *ctx, struct roost_batch *out)
     if (ctx->gap.open) {
         roost_buf_reset(&ctx->gap_rec);
         int rc =
-            roost__gap_write(&ctx->gap, ctx->name, ctx->last_id, &ctx->gap_rec);
+            roost__gap_write(&ctx->gap, ctx->name, "mastodon", ctx->last_id, &ctx->gap_rec);
         if (rc == 0) {
             rc = add(ctx, out, ctx->gap_rec.ptr, ctx->gap_rec.len, 0);
         }

@@ -598,7 +598,7 @@ static int take_message(struct mw_ctx *ctx, struct roost_batch *out,
     }
     if (ctx->gap.open) {
         roost_buf_reset(&ctx->scratch);
-        int rc = roost__gap_write(&ctx->gap, ctx->name,
+        int rc = roost__gap_write(&ctx->gap, ctx->name, "mastodon",
                                   status ? ctx->last_id : "", &ctx->scratch);
         if (rc == 0) {
             memcpy(ctx->last_id, old_id, sizeof(old_id)); /* position */

@@ -312,7 +312,7 @@ static int write_gap(struct roost__xstream *xs, struct roost_batch *out,
     struct roost__gap saved = xs->gap;
     roost_buf_reset(&xs->scratch);
     xs->gap.undelivered = xs->undelivered;
-    int rc = roost__gap_write(&xs->gap, xs->cfg.kind, first_id, &xs->scratch);
+    int rc = roost__gap_write(&xs->gap, xs->cfg.kind, "x", first_id, &xs->scratch);
     if (rc == 0) {
         rc = add_rec(xs, out, xs->scratch.ptr, xs->scratch.len, 0);
     }

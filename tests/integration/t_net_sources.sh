@@ -119,6 +119,13 @@ grep -q '^{"event":"update","payload":"{' "$TMP/arch.jsonl" &&
 "$ROOST" normalize --control "$TMP/arch.jsonl" 2>/dev/null |
     grep -q '"control":"gap"' && ok "gap normalizes to a control event" ||
     fail "gap normalizes to a control event" "no gap control event"
+# The gap names its platform, so per-platform views can show it.
+gap_line=$("$ROOST" normalize --control "$TMP/arch.jsonl" 2>/dev/null |
+    grep '"control":"gap"' | grep '"jetstream"' | head -1)
+case "$gap_line" in
+*'"platform":"bluesky"'*) ok "jetstream gap carries platform bluesky" ;;
+*) fail "jetstream gap carries platform bluesky" "${gap_line:-no gap line}" ;;
+esac
 
 # ---- a wrong token: one clear error, bounded retries, then the end -------
 start fake_mastodon.py --token sekrit --log "$TMP/ma401.log" && p401=$port
