@@ -13,6 +13,10 @@
  * resumes after its last archived position, or (b) archived: processed
  * exactly once, live or at recovery.
  *
+ * Threads: the archive stage (archiver_main) owns the archive while the
+ * pipeline runs; the processing thread owns everything else. They share
+ * only the two queues and two atomics (archiver_rc, n_archived).
+ *
  * Sinks: with sinks, the normalizer is reset per batch rather than per
  * record, so a whole batch's posts go to each sink in one write (drain()).
  * Their strings are views into the batch's bytes, which live until the
@@ -56,6 +60,15 @@ struct roost_pipeline {
     uint32_t n_srcs;
     struct roost_queue *queue;
     struct roost_archive *archive;
+    /* The archive stage: with an archive, a thread of its own appends and
+     * flushes each batch, then hands it on through `archived`, so the
+     * archiving (zstd, write, fsync) of one batch overlaps the processing
+     * of the one before; a batch is still processed only once archived. */
+    struct roost_queue *archived; /* NULL: no archive stage */
+    pthread_t archiver;
+    bool archiver_running;
+    atomic_int archiver_rc;          /* first archive failure, or 0 */
+    atomic_uint_fast64_t n_archived; /* written by the archive stage */
     struct roost_deadletter dl;
     int out_fd;         /* -1: no output */
     bool out_is_stdout;
@@ -75,6 +88,8 @@ struct roost_pipeline {
     char ckpt_path[4096];
     int64_t last_progress_ms;
 };
+
+static void archiver_join(struct roost_pipeline *p, bool abort);
 
 static int64_t now_ms(void)
 {
@@ -579,6 +594,10 @@ void roost_pipeline_free(struct roost_pipeline *p)
         roost_source_stop(p->srcs[i]);
         roost_source_free(p->srcs[i]);
     }
+    archiver_join(p, true);
+    if (p->archived != NULL) {
+        roost_queue_free(p->archived);
+    }
     if (p->queue != NULL) {
         roost_queue_free(p->queue);
     }
@@ -639,6 +658,7 @@ void roost_pipeline_stats(struct roost_pipeline *p,
                           struct roost_pipeline_stats *out)
 {
     *out = p->st;
+    out->n_archived = (uint64_t)atomic_load(&p->n_archived);
     roost_queue_stats(p->queue, &out->queue);
     out->n_sources = p->n_srcs;
     out->n_sources_done = 0;
@@ -717,35 +737,112 @@ static int maybe_commit(struct roost_pipeline *p, bool force)
     return commit(p, n);
 }
 
+/* archive_batch - append and flush b (the acknowledgement). Runs on the
+ * archive stage's thread; the archive is touched by no other thread
+ * while it runs. */
+static int archive_batch(struct roost_pipeline *p, struct roost_batch *b)
+{
+    int rc = 0;
+    for (uint32_t i = 0; i < b->n_recs && rc == 0; i++) {
+        struct roost_str pos = roost_batch_pos(b, i);
+        char pbuf[ROOST_ARCHIVE_MAX_POSITION_BYTES + 1];
+        size_t pl = pos.len < sizeof(pbuf) - 1 ? pos.len : sizeof(pbuf) - 1;
+        memcpy(pbuf, pos.ptr, pl);
+        pbuf[pl] = '\0';
+        struct roost_str r = roost_batch_rec(b, i);
+        struct roost_archive_rec ar = {
+            .bytes = r.ptr,
+            .len = r.len,
+            .recv_ms = b->recs[i].recv_ms,
+            .source = b->source,
+            .position = pbuf,
+        };
+        rc = roost_archive_append(p->archive, &ar);
+    }
+    if (rc == 0) {
+        rc = roost_archive_flush(p->archive);
+    }
+    if (rc == 0) {
+        atomic_fetch_add(&p->n_archived, b->n_recs);
+    }
+    return rc;
+}
+
+/* The archive stage: source queue -> archive -> `archived`. It ends when
+ * the source queue is closed and drained, and then closes `archived`, so
+ * the processing thread sees the end after the last archived batch. After
+ * a failure it archives nothing more and drops what comes (those records
+ * are not acknowledged: their sources send them again after a restart). */
+static void *archiver_main(void *arg)
+{
+    struct roost_pipeline *p = arg;
+    void *item = NULL;
+    while (roost_queue_pop(p->queue, -1, &item) == 0) {
+        struct roost_batch *b = item;
+        int rc = atomic_load(&p->archiver_rc);
+        if (rc == 0) {
+            rc = archive_batch(p, b);
+            if (rc < 0) {
+                atomic_store(&p->archiver_rc, rc);
+            }
+        }
+        if (rc < 0) {
+            roost_batch_free(b);
+            continue;
+        }
+        /* Blocks while processing is behind: back-pressure to the source
+         * queue, whose policy (spill, drop) then applies. */
+        (void)roost_queue_push(p->archived, b, roost_batch_bytes(b));
+    }
+    roost_queue_close(p->archived);
+    return NULL;
+}
+
+static int archiver_start(struct roost_pipeline *p)
+{
+    static const struct roost_queue_codec codec = {
+        .encode = roost_batch_encode,
+        .decode = roost_batch_decode,
+        .free = roost_batch_free_item,
+    };
+    /* A few batches of lead are enough to keep both threads busy. */
+    struct roost_queue_cfg qc = {
+        .max_items = 4,
+        .max_bytes = (size_t)64 << 20,
+        .policy = ROOST_QUEUE_BLOCK,
+        .codec = &codec,
+    };
+    int rc = roost_queue_new(&qc, &p->archived);
+    if (rc < 0) {
+        return rc;
+    }
+    if (pthread_create(&p->archiver, NULL, archiver_main, p) != 0) {
+        roost_queue_free(p->archived);
+        p->archived = NULL;
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    p->archiver_running = true;
+    return 0;
+}
+
+/* archiver_join - wait for the archive stage to end; on abort (the
+ * processing failed) what it still holds is dropped. */
+static void archiver_join(struct roost_pipeline *p, bool abort)
+{
+    if (!p->archiver_running) {
+        return;
+    }
+    if (abort) {
+        roost_queue_close(p->archived); /* its pushes now drop */
+    }
+    roost_queue_close(p->queue);
+    pthread_join(p->archiver, NULL);
+    p->archiver_running = false;
+}
+
 static int handle_batch(struct roost_pipeline *p, struct roost_batch *b)
 {
     int rc = 0;
-    if (p->archive != NULL) {
-        for (uint32_t i = 0; i < b->n_recs && rc == 0; i++) {
-            struct roost_str pos = roost_batch_pos(b, i);
-            char pbuf[ROOST_ARCHIVE_MAX_POSITION_BYTES + 1];
-            size_t pl = pos.len < sizeof(pbuf) - 1 ? pos.len
-                                                   : sizeof(pbuf) - 1;
-            memcpy(pbuf, pos.ptr, pl);
-            pbuf[pl] = '\0';
-            struct roost_str r = roost_batch_rec(b, i);
-            struct roost_archive_rec ar = {
-                .bytes = r.ptr,
-                .len = r.len,
-                .recv_ms = b->recs[i].recv_ms,
-                .source = b->source,
-                .position = pbuf,
-            };
-            rc = roost_archive_append(p->archive, &ar);
-        }
-        if (rc == 0) {
-            rc = roost_archive_flush(p->archive);
-        }
-        if (rc < 0) {
-            return rc;
-        }
-        p->st.n_archived += b->n_recs;
-    }
     for (uint32_t i = 0; i < b->n_recs && rc == 0; i++) {
         struct roost_str r = roost_batch_rec(b, i);
         rc = process(p, b->source, b->recs[i].line, roost_batch_pos(b, i),
@@ -851,7 +948,16 @@ int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
                 s->resume[0] = '\0';
             }
         }
+        rc = archiver_start(p);
+        if (rc < 0) {
+            return roost_diag_set(diag, rc, 0,
+                                  "cannot start the archive stage: %s",
+                                  roost_strerror(rc));
+        }
     }
+    /* Batches come archived from the archive stage, or straight from the
+     * sources when there is no archive. */
+    struct roost_queue *in = p->archived != NULL ? p->archived : p->queue;
     struct roost_runner_cfg rcfg = {
         .queue = p->queue,
         .batch_bytes = p->cfg.batch_bytes,
@@ -869,7 +975,17 @@ int roost_pipeline_run(struct roost_pipeline *p, struct roost_diag *diag)
     bool ended = false; /* every source ended: the end of input */
     for (;;) {
         void *item = NULL;
-        rc = roost_queue_pop(p->queue, 100, &item);
+        rc = roost_queue_pop(in, 100, &item);
+        int arc = atomic_load(&p->archiver_rc);
+        if (arc < 0) {
+            if (rc == 0) {
+                roost_batch_free(item);
+            }
+            rc = arc;
+            roost_diag_set(diag, rc, 0, "archive write failed: %s",
+                           roost_strerror(rc));
+            goto out_stop;
+        }
         if (rc == 0) {
             struct roost_batch *b = item;
             if (p->cfg.process_delay_ms > 0) {
@@ -922,17 +1038,27 @@ out_stop:
         roost_source_stop(p->srcs[i]);
     }
     if (rc == 0) {
-        /* A stop request may leave batches queued: finish them. */
+        /* A stop request may leave batches queued: finish them (the
+         * archive stage hands on what it holds, then ends). */
         roost_queue_close(p->queue);
         void *item = NULL;
-        while (rc == 0 && roost_queue_pop(p->queue, 0, &item) == 0) {
+        while (rc == 0 &&
+               roost_queue_pop(in, p->archived != NULL ? -1 : 0, &item) == 0) {
             rc = handle_batch(p, item);
             roost_batch_free(item);
+        }
+        if (rc == 0) {
+            rc = atomic_load(&p->archiver_rc);
+            if (rc < 0) {
+                roost_diag_set(diag, rc, 0, "archive write failed: %s",
+                               roost_strerror(rc));
+            }
         }
         if (rc == 0) {
             rc = maybe_commit(p, true);
         }
     }
+    archiver_join(p, rc != 0);
     if (rc == 0 && ended && p->cfg.hook != NULL) {
         rc = p->cfg.hook->finish(p->cfg.hook->arg, p->n_done);
         if (rc < 0) {

@@ -5,11 +5,16 @@
  *
  * Each source runs on its own receiver thread and hands batches to a
  * bounded queue, so a slow consumer never stalls a live connection (the
- * queue's policy decides: block, spill, drop-oldest). The processing
- * thread (the caller of roost_pipeline_run) takes each batch and:
+ * queue's policy decides: block, spill, drop-oldest). Each batch then:
  *
- *   1. appends every record, byte-exact, to the raw archive and flushes
- *      it: from here on the record is acknowledged and cannot be lost;
+ *   1. has every record appended, byte-exact, to the raw archive, which
+ *      is flushed: from here on the record is acknowledged and cannot be
+ *      lost. This runs on an archive-stage thread of the pipeline, so the
+ *      archiving of one batch overlaps the processing of the previous;
+ *      no batch is processed before it is archived;
+ *
+ * and the processing thread (the caller of roost_pipeline_run) then:
+ *
  *   2. parses and normalizes each record; posts (and control events when
  *      asked) go to the output file, bad records to the dead-letter file;
  *      the batch's posts and control events go to every sink (one
@@ -26,7 +31,8 @@
  * had archived. So a kill -9 at any moment loses nothing and writes
  * nothing twice. Sinks cannot be cut back, so they may see the records
  * past the checkpoint again; they are idempotent by post id (sink.h).
- * Thread: one owner thread; sources run their own threads inside.
+ * Thread: one owner thread; sources and the archive stage run their own
+ * threads inside.
  */
 #ifndef ROOST_ENGINE_PIPELINE_H
 #define ROOST_ENGINE_PIPELINE_H
