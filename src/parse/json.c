@@ -655,6 +655,21 @@ static inline bool eight_digits(const char *p)
 /* skip_digits - past the run of digits at p (ids run to 19 digits). */
 static inline const char *skip_digits(const char *p, const char *end)
 {
+#if defined(__SSE2__) && defined(__GNUC__)
+    /* Shifted so that '0'..'9' are the 10 smallest signed bytes: one
+     * compare finds the first non-digit of 16. */
+    const __m128i bias = _mm_set1_epi8((char)('0' + 0x80));
+    const __m128i nine = _mm_set1_epi8((char)(-128 + 9));
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_cmpgt_epi8(_mm_sub_epi8(v, bias), nine));
+        if (m != 0) {
+            return p + __builtin_ctz(m);
+        }
+        p += 16;
+    }
+#endif /* __SSE2__ && __GNUC__ */
     while (end - p >= 8 && eight_digits(p)) {
         p += 8;
     }

@@ -241,6 +241,53 @@ static void test_numbers(void)
     roost_json_doc_fini(&d);
 }
 
+/* Digit runs of every length, ending at every distance from the end of
+ * an exact-size heap buffer, so ASan sees any read past the end of the
+ * vector digit scan; a letter after the digits is still an error. */
+static void test_digit_runs(void)
+{
+    struct roost_json_doc d;
+    roost_json_doc_init(&d, 0, 0);
+    for (size_t nd = 1; nd <= 40; nd++) {
+        for (size_t pad = 0; pad <= 18; pad++) {
+            size_t len = 1 + nd + 1 + (pad ? pad + 1 : 0); /* [d] [d,1..] */
+            char *buf = roost_malloc(len);
+            CHECK(buf != NULL);
+            buf[0] = '[';
+            memset(buf + 1, '7', nd);
+            buf[1 + nd] = pad ? ',' : ']';
+            if (pad) {
+                memset(buf + 2 + nd, '1', pad);
+                buf[len - 1] = ']';
+                if (pad == 1) {
+                    buf[2 + nd] = '2'; /* [777,2] */
+                }
+            }
+            CHECK_INT_EQ(roost_json_parse(&d, buf, len, NULL), 0);
+            uint32_t t = roost_json_at(&d, 0, 0);
+            CHECK(roost_json_is(&d, t, ROOST_JSON_NUMBER));
+            CHECK_INT_EQ(d.toks[t].len, nd);
+            if (pad) {
+                uint32_t u = roost_json_at(&d, 0, 1);
+                CHECK_INT_EQ(d.toks[u].len, pad);
+            }
+            buf[1 + nd] = 'x';
+            CHECK(roost_json_parse(&d, buf, len, NULL) < 0);
+            roost_free(buf);
+        }
+    }
+    /* A number that is the whole document and ends the buffer. */
+    for (size_t nd = 1; nd <= 40; nd++) {
+        char *buf = roost_malloc(nd);
+        CHECK(buf != NULL);
+        memset(buf, '3', nd);
+        CHECK_INT_EQ(roost_json_parse(&d, buf, nd, NULL), 0);
+        CHECK_INT_EQ(d.toks[0].len, nd);
+        roost_free(buf);
+    }
+    roost_json_doc_fini(&d);
+}
+
 static void test_depth_limit(void)
 {
     struct roost_json_doc d;
@@ -611,7 +658,8 @@ static void test_lazy_decode(void)
 }
 
 CHECK_LIST(test_scalars, test_reject_basics, test_tape_shape, test_escapes,
-           test_surrogates, test_utf8, test_numbers, test_depth_limit,
+           test_surrogates, test_utf8, test_numbers, test_digit_runs,
+           test_depth_limit,
            test_max_bytes, test_get_dup_and_path, test_reuse_and_growth,
            test_oom, test_error_offsets, test_jsontestsuite,
            test_tweet_sample, test_lookup_index, test_lazy_decode);
