@@ -3,11 +3,40 @@
  * sink_sqlite.c - the embedded store: normalized posts into one SQLite
  * file (schema: sqlite_schema.c, docs/schema.md).
  *
- * Speed comes from three things: WAL with synchronous=NORMAL, one long
- * transaction (opened by the first write, committed by flush or every
- * txn-posts posts), and statements prepared once at open. Each write runs
- * inside a SAVEPOINT, so a rejected batch leaves nothing behind while the
- * enclosing transaction goes on.
+ * Speed comes from: WAL with synchronous=NORMAL, one long transaction
+ * (opened by the first write, committed by flush or every txn-posts
+ * posts), statements prepared once, and as few statement executions per
+ * post as possible. Each write runs inside a SAVEPOINT, so a rejected
+ * batch leaves nothing behind while the enclosing transaction goes on.
+ *
+ * Entity rows (hashtags, mentions, ...) of a write are collected as cells
+ * and inserted by multi-row INSERTs of 64, 32, ..., 1 rows (prepared on
+ * first use), at the end of the write. They are INSERT OR IGNORE only so
+ * that SQLite needs no statement journal for a multi-row statement: the
+ * NOT NULL columns are checked here instead (write_rows), and the tables
+ * have no other constraint.
+ *
+ * FTS is synced once per transaction, at commit (sync_fts): posts added
+ * since BEGIN (seq > fts_seq) and not deleted are indexed by one INSERT
+ * ... SELECT, and indexed posts deleted since are removed then. FTS5
+ * writes its pending terms out as a new segment at every savepoint once
+ * it is part of a transaction, so indexing post by post inside the
+ * per-write SAVEPOINT made one small segment per write (about 30% of the
+ * FTS cost, bench_store --file). A batch rejected later in the same
+ * transaction leaves nothing to unindex; a failed sync fails the flush.
+ *
+ * Two small direct-mapped caches, keyed by the whole id, skip statements
+ * that would change nothing: `posts` remembers rows stored (and their
+ * referenced flag), so a re-delivered copy (a retweeted original, a
+ * replay) costs no lookup; `authors` remembers the seen_at and a 64-bit
+ * hash of the profile this sink last wrote to an author row, so an older
+ * post's upsert, or one with the same time and profile, is skipped. Both
+ * are emptied whenever a rollback may have undone one of their rows.
+ *
+ * Thread: the connection is opened with SQLITE_OPEN_NOMUTEX (no per-call
+ * mutex): the sink is used by one thread at a time (sink.h; the pipeline
+ * opens it, then writes and flushes from its processing thread), and no
+ * other code sees this connection (readers open their own).
  *
  * Idempotency: posts are INSERT OR IGNOREd by id; child rows (entities,
  * refs, FTS) and the author upsert happen only when the insert added the
@@ -40,6 +69,78 @@
 #include "store/sink.h"
 #include "store/sqlite_schema.h"
 
+/* Entity tables, filled by multi-row INSERTs (write_rows). */
+enum ent {
+    E_HASHTAG,
+    E_MENTION,
+    E_CASHTAG,
+    E_URL,
+    E_MEDIA,
+    E_REF,
+    N_ENT,
+};
+
+#define MAX_COLS   7
+#define N_CHUNKS   7 /* statements of 64, 32, 16, 8, 4, 2 and 1 rows */
+#define CHUNK_ROWS 64
+
+/* Flush pending rows when a table holds this many or the kept keys grow
+ * past KEPT_FLUSH_BYTES: bounds the memory of one huge write. */
+#define ROWS_FLUSH       4096
+#define KEPT_FLUSH_BYTES (1u << 20)
+
+struct ent_table {
+    const char *name;
+    int n_cols;
+    const char *cols[MAX_COLS];
+    uint32_t not_null; /* bit i: cols[i] is NOT NULL */
+};
+
+static const struct ent_table ent_tables[N_ENT] = {
+    [E_HASHTAG] = { "hashtags",
+                    7,
+                    { "post_id", "tag", "tag_lower", "created_at", "author_id",
+                      "author_followers", "lang" },
+                    0x7 },
+    [E_MENTION] = { "mentions",
+                    6,
+                    { "post_id", "handle", "handle_lower", "user_id",
+                      "created_at", "author_id" },
+                    0x7 },
+    [E_CASHTAG] = { "cashtags",
+                    4,
+                    { "post_id", "tag", "tag_lower", "created_at" },
+                    0x7 },
+    [E_URL] = { "urls",
+                5,
+                { "post_id", "url", "expanded", "domain", "created_at" },
+                0x3 },
+    [E_MEDIA] = { "media",
+                  5,
+                  { "post_id", "media_id", "type", "url", "alt" },
+                  0x1 },
+    [E_REF] = { "post_refs",
+                5,
+                { "post_id", "type", "ref_id", "ref_author_id",
+                  "ref_author_handle" },
+                0x7 },
+};
+
+enum cell_kind {
+    CELL_NULL,
+    CELL_TEXT, /* ptr, len: a view into the batch (or static) */
+    CELL_KEPT, /* kept.ptr + off, len: c->kept moves while it grows */
+    CELL_INT,  /* i */
+};
+
+/* One bound value of a pending row; views stay valid for the write. */
+struct cell {
+    const char *ptr;
+    size_t len;
+    int64_t i; /* CELL_INT: the value; CELL_KEPT: the offset in kept */
+    int kind;
+};
+
 struct sqlite_ctx {
     /* options */
     bool fts;
@@ -53,10 +154,20 @@ struct sqlite_ctx {
     sqlite3_stmt **st; /* [N_STMT], prepared at open */
     bool has_fts;
     bool in_txn;
+    bool txn_lost;   /* SQLite rolled back a transaction: fail the flush */
     uint64_t *bloom; /* [BLOOM_WORDS]: tombstoned post ids */
     uint64_t txn_rows;
-    struct roost_buf fold; /* lower-cased keys */
     struct roost_buf json; /* bbox and rules as JSON */
+    /* pending entity rows of the current write (see write_rows) */
+    struct roost_buf rows[N_ENT]; /* struct cell[n_rows * n_cols] */
+    uint32_t n_rows[N_ENT];
+    struct roost_buf kept; /* folded keys the pending rows point into */
+    sqlite3_stmt *multi[N_ENT][N_CHUNKS]; /* prepared on first use */
+    /* FTS sync at commit */
+    int64_t fts_seq;             /* posts with a greater seq are not indexed */
+    struct roost_buf fts_del;    /* int64_t seqs to remove from the index */
+    struct author_slot *authors; /* [CACHE_SLOTS] */
+    struct post_slot *posts;     /* [CACHE_SLOTS] */
 };
 
 static const struct roost_option sqlite_opts[] = {
@@ -86,6 +197,28 @@ static const struct roost_option sqlite_opts[] = {
 #define BLOOM_WORDS  (BLOOM_BITS / 64)
 #define BLOOM_PROBES 3
 
+/* Direct-mapped caches of rows this sink wrote (5 + 6 MiB), keyed by the
+ * whole id; longer ids are not cached. */
+#define CACHE_SLOTS  (1u << 17)
+#define CACHE_ID_MAX 32
+
+struct id_key {
+    uint8_t len; /* 0: empty slot */
+    char id[CACHE_ID_MAX];
+};
+
+struct author_slot {
+    struct id_key key;
+    uint64_t profile_hash;
+    int64_t seen_ms;
+};
+
+/* A post row stored with this `referenced`. */
+struct post_slot {
+    struct id_key key;
+    bool referenced;
+};
+
 /* ---- statements -----------------------------------------------------------
  */
 
@@ -93,14 +226,9 @@ enum stmt {
     S_INS_POST,
     S_UNREF,
     S_AUTHOR,
-    S_HASHTAG,
-    S_MENTION,
-    S_CASHTAG,
-    S_URL,
-    S_MEDIA,
-    S_REF,
-    S_FTS_ADD,
+    S_FTS_SYNC,
     S_FTS_DEL,
+    S_MAX_SEQ,
     S_CTL,
     S_TOMB,
     S_LIVE,
@@ -108,6 +236,9 @@ enum stmt {
     S_SAVE,
     S_RELEASE,
     S_ROLLBACK_TO,
+    S_FTS_SAVE,
+    S_FTS_RELEASE,
+    S_FTS_ROLLBACK_TO,
     N_STMT,
 };
 
@@ -137,33 +268,25 @@ static const char *const stmt_sql[N_STMT] = {
         "posts = excluded.posts, verified = excluded.verified, "
         "created_at = excluded.created_at, seen_at = excluded.seen_at "
         "WHERE coalesce(excluded.seen_at, 0) >= coalesce(authors.seen_at, 0)",
-    [S_HASHTAG] = "INSERT INTO hashtags (post_id, tag, tag_lower, created_at, "
-                  "author_id, author_followers, lang) VALUES (?1, ?2, ?3, "
-                  "?4, ?5, ?6, ?7)",
-    [S_MENTION] = "INSERT INTO mentions (post_id, handle, handle_lower, "
-                  "user_id, created_at, author_id) VALUES (?1, ?2, ?3, ?4, "
-                  "?5, ?6)",
-    [S_CASHTAG] = "INSERT INTO cashtags (post_id, tag, tag_lower, "
-                  "created_at) VALUES (?1, ?2, ?3, ?4)",
-    [S_URL] = "INSERT INTO urls (post_id, url, expanded, domain, created_at) "
-              "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_MEDIA] = "INSERT INTO media (post_id, media_id, type, url, alt) "
-                "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_REF] = "INSERT INTO post_refs (post_id, type, ref_id, ref_author_id, "
-              "ref_author_handle) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_FTS_ADD] = "INSERT INTO posts_fts (rowid, text) VALUES (?1, ?2)",
-    [S_FTS_DEL] = "INSERT INTO posts_fts (posts_fts, rowid, text) VALUES "
-                  "('delete', ?1, ?2)",
+    /* The FTS delete needs the exact text it indexed: posts keeps it. */
+    [S_FTS_SYNC] = "INSERT INTO posts_fts (rowid, text) SELECT seq, text "
+                   "FROM posts WHERE seq > ?1 AND deleted = 0",
+    [S_FTS_DEL] = "INSERT INTO posts_fts (posts_fts, rowid, text) SELECT "
+                  "'delete', seq, text FROM posts WHERE seq = ?1",
+    [S_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM posts",
     [S_CTL] = "INSERT OR IGNORE INTO control_events (kind, platform, "
               "post_id, user_id, code, reason, count, ts) VALUES (?1, ?2, "
               "?3, ?4, ?5, ?6, ?7, ?8)",
     [S_TOMB] = "SELECT 1 FROM control_events WHERE post_id = ?1 AND "
                "kind = 'delete'",
-    [S_LIVE] = "SELECT seq, text FROM posts WHERE id = ?1 AND deleted = 0",
+    [S_LIVE] = "SELECT seq FROM posts WHERE id = ?1 AND deleted = 0",
     [S_MARK] = "UPDATE posts SET deleted = 1 WHERE seq = ?1",
     [S_SAVE] = "SAVEPOINT roost_write",
     [S_RELEASE] = "RELEASE roost_write",
     [S_ROLLBACK_TO] = "ROLLBACK TO roost_write",
+    [S_FTS_SAVE] = "SAVEPOINT roost_fts",
+    [S_FTS_RELEASE] = "RELEASE roost_fts",
+    [S_FTS_ROLLBACK_TO] = "ROLLBACK TO roost_fts",
 };
 
 /* ---- helpers
@@ -236,18 +359,9 @@ static int run(struct roost_sink *sink, enum stmt s)
     return 0;
 }
 
-/* fold - lower-cased copy of s in c->fold (valid until the next call). */
-static struct roost_str fold(struct sqlite_ctx *c, struct roost_str s)
-{
-    roost_buf_reset(&c->fold);
-    if (s.ptr == NULL || roost_fold_case(s.ptr, s.len, &c->fold) < 0) {
-        return s;
-    }
-    return roost_str_make(c->fold.ptr != NULL ? c->fold.ptr : "", c->fold.len);
-}
-
-/* url_domain - the host of an http(s) URL, lower-cased, without "www.". */
-static struct roost_str url_domain(struct sqlite_ctx *c, struct roost_str u)
+/* url_host - the host of an http(s) URL without "www." (folded by the
+ * caller). */
+static struct roost_str url_host(struct roost_str u)
 {
     if (u.ptr == NULL) {
         return ROOST_STR_NULL;
@@ -284,7 +398,7 @@ static struct roost_str url_domain(struct sqlite_ctx *c, struct roost_str u)
     if (e <= h) {
         return ROOST_STR_NULL;
     }
-    return fold(c, roost_str_make(h, (size_t)(e - h)));
+    return roost_str_make(h, (size_t)(e - h));
 }
 
 static int geo_json(struct sqlite_ctx *c, const struct roost_post *p)
@@ -463,12 +577,90 @@ static int insert_post_row(struct roost_sink *sink, const struct roost_post *p,
     return run(sink, S_INS_POST);
 }
 
+/* hash_str, hash_i64 - FNV-1a steps; a NULL string differs from "". */
+static uint64_t hash_str(uint64_t h, struct roost_str s)
+{
+    h = (h ^ (s.ptr == NULL ? 0x5a : 0xa5)) * 0x100000001b3u;
+    for (size_t i = 0; s.ptr != NULL && i < s.len; i++) {
+        h = (h ^ (unsigned char)s.ptr[i]) * 0x100000001b3u;
+    }
+    return (h ^ 0xff) * 0x100000001b3u; /* ends the field */
+}
+
+static uint64_t hash_i64(uint64_t h, int64_t v)
+{
+    for (int i = 0; i < 8; i++, v >>= 8) {
+        h = (h ^ (uint64_t)(v & 0xff)) * 0x100000001b3u;
+    }
+    return h;
+}
+
+/* profile_hash - over what the author upsert writes, seen_at aside. */
+static uint64_t profile_hash(const struct roost_post *p)
+{
+    const struct roost_author *a = &p->author;
+    uint64_t h = 0xcbf29ce484222325u;
+    h = hash_i64(h, p->platform);
+    h = hash_str(h, a->handle);
+    h = hash_str(h, a->name);
+    h = hash_str(h, a->description);
+    h = hash_str(h, a->location);
+    h = hash_str(h, a->lang);
+    h = hash_str(h, a->profile_image_url);
+    h = hash_i64(h, a->followers);
+    h = hash_i64(h, a->following);
+    h = hash_i64(h, a->posts);
+    h = hash_i64(h, a->verified);
+    return hash_i64(h, a->created_at_ms);
+}
+
+/* forget - empty the caches: a rollback may have undone their rows. */
+static void forget(struct sqlite_ctx *c)
+{
+    if (c->authors != NULL) {
+        memset(c->authors, 0, CACHE_SLOTS * sizeof(*c->authors));
+    }
+    if (c->posts != NULL) {
+        memset(c->posts, 0, CACHE_SLOTS * sizeof(*c->posts));
+    }
+}
+
+static uint32_t cache_slot(struct roost_str id)
+{
+    return (uint32_t)(bloom_hash(id.ptr, id.len) % CACHE_SLOTS);
+}
+
+static bool key_is(const struct id_key *k, struct roost_str id)
+{
+    return k->len == id.len && id.len > 0 && memcmp(k->id, id.ptr, id.len) == 0;
+}
+
+static void key_set(struct id_key *k, struct roost_str id)
+{
+    if (id.len == 0 || id.len > CACHE_ID_MAX) {
+        k->len = 0;
+        return;
+    }
+    memcpy(k->id, id.ptr, id.len);
+    k->len = (uint8_t)id.len;
+}
+
 static int insert_author(struct roost_sink *sink, const struct roost_post *p)
 {
     struct sqlite_ctx *c = sink->ctx;
     sqlite3_stmt *st = c->st[S_AUTHOR];
     const struct roost_author *a = &p->author;
+    uint64_t prof = profile_hash(p);
+    struct author_slot *slot = &c->authors[cache_slot(a->id)];
+    int64_t seen = p->created_at_ms; /* the upsert compares NULL as 0 */
 
+    /* The row holds what the slot says: the upsert would change nothing
+     * (equal profile hashes stand for equal profiles). */
+    if (key_is(&slot->key, a->id) &&
+        (seen < slot->seen_ms ||
+         (seen == slot->seen_ms && prof == slot->profile_hash))) {
+        return 0;
+    }
     bind_str(st, 1, a->id);
     sqlite3_bind_text(st, 2, roost_platform_name(p->platform), -1,
                       SQLITE_STATIC);
@@ -484,77 +676,282 @@ static int insert_author(struct roost_sink *sink, const struct roost_post *p)
     sqlite3_bind_int(st, 12, a->verified);
     bind_time(st, 13, a->created_at_ms);
     bind_time(st, 14, p->created_at_ms);
-    return run(sink, S_AUTHOR);
+    int rc = run(sink, S_AUTHOR);
+    if (rc == 0 && sqlite3_changes(c->db) > 0) {
+        key_set(&slot->key, a->id);
+        slot->profile_hash = prof;
+        slot->seen_ms = seen;
+    } else if (key_is(&slot->key, a->id)) {
+        slot->key.len = 0; /* a newer row we did not write */
+    }
+    return rc;
 }
 
-static int insert_tags(struct roost_sink *sink, const struct roost_post *p)
+/* ---- entity rows -------------------------------------------------------- */
+
+static struct cell cell_str(struct roost_str s)
+{
+    if (s.ptr == NULL) {
+        return (struct cell){ .kind = CELL_NULL };
+    }
+    return (struct cell){ .ptr = s.len > 0 ? s.ptr : "",
+                          .len = s.len,
+                          .kind = CELL_TEXT };
+}
+
+static struct cell cell_static(const char *s)
+{
+    return (struct cell){ .ptr = s, .len = strlen(s), .kind = CELL_TEXT };
+}
+
+static struct cell cell_count(int64_t v)
+{
+    if (v == ROOST_UNKNOWN_COUNT) {
+        return (struct cell){ .kind = CELL_NULL };
+    }
+    return (struct cell){ .i = v, .kind = CELL_INT };
+}
+
+static struct cell cell_time(int64_t ms)
+{
+    if (ms == 0) {
+        return (struct cell){ .kind = CELL_NULL };
+    }
+    return (struct cell){ .i = ms, .kind = CELL_INT };
+}
+
+/* cell_fold - s lower-cased, kept until the rows are written; s itself
+ * when folding fails (as the row-by-row writer did). */
+static struct cell cell_fold(struct sqlite_ctx *c, struct roost_str s)
+{
+    if (s.ptr == NULL) {
+        return (struct cell){ .kind = CELL_NULL };
+    }
+    size_t off = c->kept.len;
+    if (roost_fold_case(s.ptr, s.len, &c->kept) < 0) {
+        c->kept.len = off;
+        return cell_str(s);
+    }
+    return (struct cell){ .len = c->kept.len - off,
+                          .i = (int64_t)off,
+                          .kind = CELL_KEPT };
+}
+
+/* new_row - room for one pending row of table e, or NULL (no memory). */
+static struct cell *new_row(struct sqlite_ctx *c, enum ent e)
+{
+    size_t bytes = (size_t)ent_tables[e].n_cols * sizeof(struct cell);
+    if (roost_buf_reserve(&c->rows[e], bytes) < 0) {
+        return NULL;
+    }
+    struct cell *row = (struct cell *)(void *)(c->rows[e].ptr + c->rows[e].len);
+    c->rows[e].len += bytes;
+    c->n_rows[e]++;
+    return row;
+}
+
+static void drop_rows(struct sqlite_ctx *c)
+{
+    for (int e = 0; e < N_ENT; e++) {
+        roost_buf_reset(&c->rows[e]);
+        c->n_rows[e] = 0;
+    }
+    roost_buf_reset(&c->kept);
+}
+
+/* multi_stmt - the INSERT of CHUNK_ROWS >> k rows into table e. */
+static int multi_stmt(struct roost_sink *sink, enum ent e, int k,
+                      sqlite3_stmt **out)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    const struct ent_table *t = &ent_tables[e];
+    int n = CHUNK_ROWS >> k;
+
+    if (c->multi[e][k] != NULL) {
+        *out = c->multi[e][k];
+        return 0;
+    }
+    struct roost_buf sql;
+    roost_buf_init(&sql, 1u << 20);
+    int rc = roost_buf_printf(&sql, "INSERT OR IGNORE INTO %s (", t->name);
+    for (int j = 0; rc == 0 && j < t->n_cols; j++) {
+        rc = roost_buf_printf(&sql, "%s%s", j > 0 ? ", " : "", t->cols[j]);
+    }
+    rc = rc == 0 ? roost_buf_adds(&sql, ") VALUES ") : rc;
+    for (int r = 0; rc == 0 && r < n; r++) {
+        rc = roost_buf_adds(&sql, r > 0 ? ", (" : "(");
+        for (int j = 0; rc == 0 && j < t->n_cols; j++) {
+            rc = roost_buf_adds(&sql, j > 0 ? ", ?" : "?");
+        }
+        rc = rc == 0 ? roost_buf_addc(&sql, ')') : rc;
+    }
+    if (rc < 0) {
+        roost_buf_fini(&sql);
+        return ROOST_ERR(ROOST_ENOMEM);
+    }
+    int src =
+        sqlite3_prepare_v3(c->db, sql.ptr, (int)sql.len,
+                           SQLITE_PREPARE_PERSISTENT, &c->multi[e][k], NULL);
+    roost_buf_fini(&sql);
+    if (src != SQLITE_OK) {
+        return fail(sink, src, "prepare");
+    }
+    *out = c->multi[e][k];
+    return 0;
+}
+
+static void bind_cell(struct sqlite_ctx *c, sqlite3_stmt *st, int i,
+                      const struct cell *v)
+{
+    switch (v->kind) {
+    case CELL_TEXT:
+        sqlite3_bind_text(st, i, v->ptr, (int)v->len, SQLITE_STATIC);
+        break;
+    case CELL_KEPT:
+        sqlite3_bind_text(st, i, c->kept.ptr + v->i, (int)v->len,
+                          SQLITE_STATIC);
+        break;
+    case CELL_INT:
+        sqlite3_bind_int64(st, i, v->i);
+        break;
+    default:
+        sqlite3_bind_null(st, i);
+        break;
+    }
+}
+
+/* write_rows - insert every pending row, in order, and drop them. */
+static int write_rows(struct roost_sink *sink)
 {
     struct sqlite_ctx *c = sink->ctx;
     int rc = 0;
 
-    for (uint32_t i = 0; rc == 0 && i < p->n_hashtags; i++) {
-        sqlite3_stmt *st = c->st[S_HASHTAG];
-        bind_str(st, 1, p->id);
-        bind_str(st, 2, p->hashtags[i].text);
-        bind_str(st, 3, fold(c, p->hashtags[i].text));
-        bind_time(st, 4, p->created_at_ms);
-        bind_str(st, 5, p->author.id);
-        bind_count(st, 6, p->author.followers);
-        bind_str(st, 7, p->lang);
-        rc = run(sink, S_HASHTAG);
+    for (int e = 0; rc == 0 && e < N_ENT; e++) {
+        const struct ent_table *t = &ent_tables[e];
+        const struct cell *row = (const struct cell *)(void *)c->rows[e].ptr;
+        uint32_t left = c->n_rows[e];
+        for (int k = 0; rc == 0 && k < N_CHUNKS; k++) {
+            uint32_t n = (uint32_t)CHUNK_ROWS >> k;
+            while (rc == 0 && left >= n) {
+                sqlite3_stmt *st = NULL;
+                rc = multi_stmt(sink, e, k, &st);
+                for (uint32_t i = 0; rc == 0 && i < n * t->n_cols; i++) {
+                    int j = (int)(i % (uint32_t)t->n_cols);
+                    if (row[i].kind == CELL_NULL &&
+                        (t->not_null & (1u << j)) != 0) {
+                        rc =
+                            roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EIO), 0,
+                                           "write: NOT NULL constraint "
+                                           "failed: %s.%s",
+                                           t->name, t->cols[j]);
+                    } else {
+                        bind_cell(c, st, (int)i + 1, &row[i]);
+                    }
+                }
+                if (rc == 0) {
+                    int s = sqlite3_step(st);
+                    sqlite3_reset(st);
+                    rc = s == SQLITE_DONE ? 0 : fail(sink, s, "write");
+                }
+                row += n * (uint32_t)t->n_cols;
+                left -= n;
+            }
+        }
     }
-    for (uint32_t i = 0; rc == 0 && i < p->n_mentions; i++) {
-        sqlite3_stmt *st = c->st[S_MENTION];
-        bind_str(st, 1, p->id);
-        bind_str(st, 2, p->mentions[i].text);
-        bind_str(st, 3, fold(c, p->mentions[i].text));
-        bind_str(st, 4, p->mentions[i].expanded);
-        bind_time(st, 5, p->created_at_ms);
-        bind_str(st, 6, p->author.id);
-        rc = run(sink, S_MENTION);
+    drop_rows(c);
+    return rc;
+}
+
+static int maybe_write_rows(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    bool full = c->kept.len >= KEPT_FLUSH_BYTES;
+    for (int e = 0; !full && e < N_ENT; e++) {
+        full = c->n_rows[e] >= ROWS_FLUSH;
     }
-    for (uint32_t i = 0; rc == 0 && i < p->n_cashtags; i++) {
-        sqlite3_stmt *st = c->st[S_CASHTAG];
-        bind_str(st, 1, p->id);
-        bind_str(st, 2, p->cashtags[i].text);
-        bind_str(st, 3, fold(c, p->cashtags[i].text));
-        bind_time(st, 4, p->created_at_ms);
-        rc = run(sink, S_CASHTAG);
+    return full ? write_rows(sink) : 0;
+}
+
+static int queue_entities(struct roost_sink *sink, const struct roost_post *p)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    struct cell id = cell_str(p->id), at = cell_time(p->created_at_ms);
+    struct cell *r;
+
+    for (uint32_t i = 0; i < p->n_hashtags; i++) {
+        r = new_row(c, E_HASHTAG);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_str(p->hashtags[i].text);
+        r[2] = cell_fold(c, p->hashtags[i].text);
+        r[3] = at;
+        r[4] = cell_str(p->author.id);
+        r[5] = cell_count(p->author.followers);
+        r[6] = cell_str(p->lang);
     }
-    for (uint32_t i = 0; rc == 0 && i < p->n_urls; i++) {
-        sqlite3_stmt *st = c->st[S_URL];
+    for (uint32_t i = 0; i < p->n_mentions; i++) {
+        r = new_row(c, E_MENTION);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_str(p->mentions[i].text);
+        r[2] = cell_fold(c, p->mentions[i].text);
+        r[3] = cell_str(p->mentions[i].expanded);
+        r[4] = at;
+        r[5] = cell_str(p->author.id);
+    }
+    for (uint32_t i = 0; i < p->n_cashtags; i++) {
+        r = new_row(c, E_CASHTAG);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_str(p->cashtags[i].text);
+        r[2] = cell_fold(c, p->cashtags[i].text);
+        r[3] = at;
+    }
+    for (uint32_t i = 0; i < p->n_urls; i++) {
         const struct roost_entity *u = &p->urls[i];
-        bind_str(st, 1, p->id);
-        bind_str(st, 2, u->text.ptr != NULL ? u->text : u->expanded);
-        bind_str(st, 3, u->expanded);
-        bind_str(
-            st, 4,
-            url_domain(c, u->expanded.ptr != NULL ? u->expanded : u->text));
-        bind_time(st, 5, p->created_at_ms);
-        rc = run(sink, S_URL);
+        r = new_row(c, E_URL);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_str(u->text.ptr != NULL ? u->text : u->expanded);
+        r[2] = cell_str(u->expanded);
+        r[3] = cell_fold(
+            c, url_host(u->expanded.ptr != NULL ? u->expanded : u->text));
+        r[4] = at;
     }
-    for (uint32_t i = 0; rc == 0 && i < p->n_media; i++) {
-        sqlite3_stmt *st = c->st[S_MEDIA];
-        bind_str(st, 1, p->id);
-        bind_str(st, 2, p->media[i].id);
-        bind_str(st, 3, p->media[i].type);
-        bind_str(st, 4, p->media[i].url);
-        bind_str(st, 5, p->media[i].alt);
-        rc = run(sink, S_MEDIA);
+    for (uint32_t i = 0; i < p->n_media; i++) {
+        r = new_row(c, E_MEDIA);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_str(p->media[i].id);
+        r[2] = cell_str(p->media[i].type);
+        r[3] = cell_str(p->media[i].url);
+        r[4] = cell_str(p->media[i].alt);
     }
-    for (uint32_t i = 0; rc == 0 && i < p->n_refs; i++) {
-        sqlite3_stmt *st = c->st[S_REF];
+    for (uint32_t i = 0; i < p->n_refs; i++) {
         if (p->refs[i].id.ptr == NULL) {
             continue;
         }
-        bind_str(st, 1, p->id);
-        sqlite3_bind_text(st, 2, ref_name(p->refs[i].type), -1, SQLITE_STATIC);
-        bind_str(st, 3, p->refs[i].id);
-        bind_str(st, 4, p->refs[i].author_id);
-        bind_str(st, 5, p->refs[i].author_handle);
-        rc = run(sink, S_REF);
+        r = new_row(c, E_REF);
+        if (r == NULL) {
+            return ROOST_ERR(ROOST_ENOMEM);
+        }
+        r[0] = id;
+        r[1] = cell_static(ref_name(p->refs[i].type));
+        r[2] = cell_str(p->refs[i].id);
+        r[3] = cell_str(p->refs[i].author_id);
+        r[4] = cell_str(p->refs[i].author_handle);
     }
-    return rc;
+    return maybe_write_rows(sink);
 }
 
 static int write_post(struct roost_sink *sink, const struct roost_post *p)
@@ -564,6 +961,12 @@ static int write_post(struct roost_sink *sink, const struct roost_post *p)
     if (p->id.ptr == NULL || p->id.len == 0) {
         return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
                               "post without id");
+    }
+    /* Re-delivered copies are common (retweeted originals): one the row
+     * already agrees with changes nothing. */
+    struct post_slot *slot = &c->posts[cache_slot(p->id)];
+    if (key_is(&slot->key, p->id) && (p->referenced || !slot->referenced)) {
+        return 0;
     }
     bool deleted = is_tombstoned(sink, p->id);
     int rc = insert_post_row(sink, p, deleted);
@@ -575,21 +978,21 @@ static int write_post(struct roost_sink *sink, const struct roost_post *p)
         if (!p->referenced) {
             bind_str(c->st[S_UNREF], 1, p->id);
             rc = run(sink, S_UNREF);
+            if (rc == 0) {
+                key_set(&slot->key, p->id);
+                slot->referenced = false;
+            }
         }
         return rc;
     }
-    int64_t seq = sqlite3_last_insert_rowid(c->db);
+    key_set(&slot->key, p->id);
+    slot->referenced = p->referenced;
     c->txn_rows++;
-    if (c->has_fts && !deleted) {
-        sqlite3_bind_int64(c->st[S_FTS_ADD], 1, seq);
-        bind_str(c->st[S_FTS_ADD], 2,
-                 p->text.ptr != NULL ? p->text : ROOST_STR_LIT(""));
-        rc = run(sink, S_FTS_ADD);
-    }
-    if (rc == 0 && p->author.id.ptr != NULL && p->author.id.len > 0) {
+    /* Its FTS row is added at commit (sync_fts). */
+    if (p->author.id.ptr != NULL && p->author.id.len > 0) {
         rc = insert_author(sink, p);
     }
-    return rc == 0 ? insert_tags(sink, p) : rc;
+    return rc == 0 ? queue_entities(sink, p) : rc;
 }
 
 /* ---- control events
@@ -611,20 +1014,15 @@ static int apply_delete(struct roost_sink *sink, struct roost_str post_id)
         return fail(sink, rc, "delete lookup");
     }
     int64_t seq = sqlite3_column_int64(st, 0);
-    int err = 0;
-    if (c->has_fts) {
-        sqlite3_stmt *del = c->st[S_FTS_DEL];
-        sqlite3_bind_int64(del, 1, seq);
-        /* The FTS delete needs the exact text it indexed. */
-        sqlite3_bind_value(del, 2, sqlite3_column_value(st, 1));
-        err = run(sink, S_FTS_DEL);
-    }
     sqlite3_reset(st);
-    if (err == 0) {
-        sqlite3_bind_int64(c->st[S_MARK], 1, seq);
-        err = run(sink, S_MARK);
+    /* A post of this transaction is not indexed yet, and never will be
+     * once marked; an indexed one leaves the index at commit. */
+    if (c->has_fts && seq <= c->fts_seq &&
+        roost_buf_add(&c->fts_del, &seq, sizeof(seq)) < 0) {
+        return ROOST_ERR(ROOST_ENOMEM);
     }
-    return err;
+    sqlite3_bind_int64(c->st[S_MARK], 1, seq);
+    return run(sink, S_MARK);
 }
 
 static int write_ctl(struct roost_sink *sink, const struct roost_ctl *x)
@@ -653,18 +1051,98 @@ static int write_ctl(struct roost_sink *sink, const struct roost_ctl *x)
 /* ---- ops --------------------------------------------------------------------
  */
 
+static int max_seq(struct roost_sink *sink, int64_t *out)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    sqlite3_stmt *st = c->st[S_MAX_SEQ];
+    int rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : fail(sink, rc, "max seq");
+}
+
+/* sync_fts - index the posts of this transaction and unindex the posts it
+ * deleted; all or nothing (its own savepoint), so a failed commit can be
+ * retried. */
+static int sync_fts(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    const int64_t *del = (const int64_t *)(void *)c->fts_del.ptr;
+    size_t n_del = c->fts_del.len / sizeof(*del);
+
+    int rc = run(sink, S_FTS_SAVE);
+    for (size_t i = 0; rc == 0 && i < n_del; i++) {
+        sqlite3_bind_int64(c->st[S_FTS_DEL], 1, del[i]);
+        rc = run(sink, S_FTS_DEL);
+    }
+    if (rc == 0) {
+        sqlite3_bind_int64(c->st[S_FTS_SYNC], 1, c->fts_seq);
+        rc = run(sink, S_FTS_SYNC);
+    }
+    int64_t seq = 0;
+    if (rc == 0) {
+        rc = max_seq(sink, &seq);
+    }
+    if (rc < 0) {
+        struct roost_diag keep = sink->diag;
+        run(sink, S_FTS_ROLLBACK_TO);
+        run(sink, S_FTS_RELEASE);
+        sink->diag = keep;
+        return rc;
+    }
+    rc = run(sink, S_FTS_RELEASE);
+    if (rc == 0) {
+        c->fts_seq = seq;
+        roost_buf_reset(&c->fts_del);
+    }
+    return rc;
+}
+
 static int commit(struct roost_sink *sink)
 {
     struct sqlite_ctx *c = sink->ctx;
     if (!c->in_txn) {
         return 0;
     }
-    int rc = exec(sink, "COMMIT");
+    int rc = c->has_fts ? sync_fts(sink) : 0;
+    if (rc == 0) {
+        rc = exec(sink, "COMMIT");
+    }
+    if (rc == 0 && c->txn_lost) {
+        rc = roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EIO), 0,
+                            "SQLite rolled back a transaction after an "
+                            "error: writes before it were lost");
+    }
+    c->txn_lost = false;
     if (rc == 0) {
         c->in_txn = false;
         c->txn_rows = 0;
+    } else if (sqlite3_get_autocommit(c->db)) {
+        /* SQLite rolled the transaction back: what the caches say is gone. */
+        c->in_txn = false;
+        c->txn_rows = 0;
+        forget(c);
     }
     return rc;
+}
+
+static int begin(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = exec(sink, "BEGIN IMMEDIATE");
+    if (rc < 0) {
+        return rc;
+    }
+    /* The write lock is ours until COMMIT: every post past fts_seq is one
+     * this transaction adds. */
+    roost_buf_reset(&c->fts_del);
+    rc = c->has_fts ? max_seq(sink, &c->fts_seq) : 0;
+    if (rc < 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    c->in_txn = true;
+    return 0;
 }
 
 static int sqlite_write(struct roost_sink *sink,
@@ -673,14 +1151,22 @@ static int sqlite_write(struct roost_sink *sink,
     struct sqlite_ctx *c = sink->ctx;
     int rc = 0;
 
+    if (c->in_txn && sqlite3_get_autocommit(c->db)) {
+        /* SQLite may roll a transaction back on an I/O or memory error.
+         * Start another (so FTS and the caches stay right) and fail the
+         * next flush, which must not report the lost writes durable. */
+        c->in_txn = false;
+        c->txn_lost = true;
+        forget(c);
+    }
     if (!c->in_txn) {
-        rc = exec(sink, "BEGIN IMMEDIATE");
+        rc = begin(sink);
         if (rc < 0) {
             return rc;
         }
-        c->in_txn = true;
     }
     uint64_t n_rows = c->txn_rows;
+    size_t n_fts_del = c->fts_del.len;
     rc = run(sink, S_SAVE);
     for (uint32_t i = 0; rc == 0 && i < b->n_ctls; i++) {
         rc = write_ctl(sink, &b->ctls[i]);
@@ -688,12 +1174,18 @@ static int sqlite_write(struct roost_sink *sink,
     for (uint32_t i = 0; rc == 0 && i < b->n_posts; i++) {
         rc = write_post(sink, &b->posts[i]);
     }
+    if (rc == 0) {
+        rc = write_rows(sink);
+    }
     if (rc < 0) {
         struct roost_diag keep = sink->diag;
+        drop_rows(c);
         run(sink, S_ROLLBACK_TO);
         run(sink, S_RELEASE);
         sink->diag = keep;
         c->txn_rows = n_rows;
+        c->fts_del.len = n_fts_del;
+        forget(c);
         return rc;
     }
     rc = run(sink, S_RELEASE);
@@ -804,8 +1296,12 @@ static int sqlite_open(struct roost_sink *sink)
         return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
                               "want a file: sqlite:PATH");
     }
-    roost_buf_init(&c->fold, 1u << 20);
     roost_buf_init(&c->json, 1u << 20);
+    roost_buf_init(&c->kept, 64u << 20);
+    roost_buf_init(&c->fts_del, 256u << 20);
+    for (int e = 0; e < N_ENT; e++) {
+        roost_buf_init(&c->rows[e], 256u << 20);
+    }
     int rc = sqlite3_open_v2(
         sink->arg, &c->db,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -841,11 +1337,13 @@ static int sqlite_open(struct roost_sink *sink)
         return err;
     }
     c->st = roost_calloc(N_STMT, sizeof(*c->st));
-    if (c->st == NULL) {
+    c->authors = roost_calloc(CACHE_SLOTS, sizeof(*c->authors));
+    c->posts = roost_calloc(CACHE_SLOTS, sizeof(*c->posts));
+    if (c->st == NULL || c->authors == NULL || c->posts == NULL) {
         return ROOST_ERR(ROOST_ENOMEM);
     }
     for (int i = 0; i < N_STMT; i++) {
-        if ((i == S_FTS_ADD || i == S_FTS_DEL) && !c->has_fts) {
+        if ((i == S_FTS_SYNC || i == S_FTS_DEL) && !c->has_fts) {
             continue;
         }
         rc = sqlite3_prepare_v3(c->db, stmt_sql[i], -1,
@@ -869,13 +1367,28 @@ static void sqlite_close(struct roost_sink *sink)
     }
     roost_free(c->st);
     c->st = NULL;
+    for (int e = 0; e < N_ENT; e++) {
+        for (int k = 0; k < N_CHUNKS; k++) {
+            sqlite3_finalize(c->multi[e][k]);
+            c->multi[e][k] = NULL;
+        }
+    }
     roost_free(c->bloom);
     c->bloom = NULL;
     if (c->db != NULL) {
         sqlite3_close(c->db);
         c->db = NULL;
     }
-    roost_buf_fini(&c->fold);
+    for (int e = 0; e < N_ENT; e++) {
+        roost_buf_fini(&c->rows[e]);
+        c->n_rows[e] = 0;
+    }
+    roost_free(c->authors);
+    c->authors = NULL;
+    roost_free(c->posts);
+    c->posts = NULL;
+    roost_buf_fini(&c->kept);
+    roost_buf_fini(&c->fts_del);
     roost_buf_fini(&c->json);
     c->in_txn = false;
 }
