@@ -78,6 +78,7 @@ struct cli_reader_opts {
     bool extract_missing;
     bool text_lines; /* every line is a plain-text post */
     bool syntax_only; /* parse each record as JSON, normalize nothing */
+    unsigned want;    /* roost_norm.want (enum roost_norm_want); 0: all */
 };
 
 /*

@@ -119,10 +119,18 @@ int cmd_top(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     s.kind = (enum top_kind)k;
+    /* Normalize only what is counted (post.h: roost_norm_want). */
+    static const unsigned wants[] = {
+        [TOP_HASHTAGS] = ROOST_WANT_ENTITIES,
+        [TOP_MENTIONS] = ROOST_WANT_ENTITIES,
+        [TOP_AUTHORS] = ROOST_WANT_AUTHOR,
+        [TOP_WORDS] = ROOST_WANT_TEXT,
+    };
     struct cli_reader_opts opts = {
         .format = ROOST_FMT_AUTO,
         .max_record_bytes = 1u << 20,
         .extract_missing = true,
+        .want = wants[s.kind],
     };
     long limit = 20;
     bool tsv = false;

@@ -262,6 +262,9 @@ int cli_read_inputs(char **paths, int n_paths,
                         opts->max_record_bytes);
     roost_norm_init(&r.norm);
     r.norm.extract_missing = opts->extract_missing;
+    if (opts->want != 0) {
+        r.norm.want = opts->want;
+    }
     int rc = 0;
     if (n_paths == 0) {
         rc = read_one(&r, "-", chunk);

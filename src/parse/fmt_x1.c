@@ -659,6 +659,9 @@ static void author_v1(struct x1 *x, struct roost_author *a, const uint32_t *fu)
 {
     a->id = id_of(x, fu[U_ID_STR], fu[U_ID]);
     a->handle = str_at(x, fu[U_SCREEN_NAME]);
+    if (!(x->n->want & ROOST_WANT_PROFILE)) {
+        return;
+    }
     a->name = str_at(x, fu[U_NAME]);
     a->description = unescape(x, str_at(x, fu[U_DESCRIPTION]));
     a->location = unescape(x, str_at(x, fu[U_LOCATION]));
@@ -732,40 +735,46 @@ static int status(struct x1 *x, const struct status_fields *sf, bool referenced,
     p->platform = ROOST_PLATFORM_X;
     p->referenced = referenced;
     p->id = pid;
-    p->created_at_ms = roost__norm_time(x->d, f[S_CREATED_AT]);
-    p->lang = str_at(x, f[S_LANG]);
-    p->truncated = roost_json_bool(x->d, f[S_TRUNCATED]);
-    p->sensitive = roost_json_bool(x->d, f[S_POSSIBLY_SENSITIVE]);
-    p->source = unescape(x, strip_anchor(str_at(x, f[S_SOURCE])));
-    p->retweets = count_at(x, f[S_RETWEET_COUNT]);
-    p->likes = count_at(x, f[S_FAVORITE_COUNT]);
-    p->replies = count_at(x, f[S_REPLY_COUNT]);
-    p->quotes = count_at(x, f[S_QUOTE_COUNT]);
+    const unsigned want = x->n->want;
+    if (want & ROOST_WANT_DETAIL) {
+        p->created_at_ms = roost__norm_time(x->d, f[S_CREATED_AT]);
+        p->lang = str_at(x, f[S_LANG]);
+        p->truncated = roost_json_bool(x->d, f[S_TRUNCATED]);
+        p->sensitive = roost_json_bool(x->d, f[S_POSSIBLY_SENSITIVE]);
+        p->source = unescape(x, strip_anchor(str_at(x, f[S_SOURCE])));
+        p->retweets = count_at(x, f[S_RETWEET_COUNT]);
+        p->likes = count_at(x, f[S_FAVORITE_COUNT]);
+        p->replies = count_at(x, f[S_REPLY_COUNT]);
+        p->quotes = count_at(x, f[S_QUOTE_COUNT]);
+    }
     if (is_obj(x, f[S_USER])) {
         author_v1(x, &p->author, sf->u);
     }
-    p->url = permalink(x, p->author.handle, p->id);
+    if (want & ROOST_WANT_DETAIL) {
+        p->url = permalink(x, p->author.handle, p->id);
+    }
 
     /* Text and its entities come from the same object. */
     uint32_t fx[X_COUNT];
     bool ext = roost_json_fields(x->d, f[S_EXTENDED_TWEET], &ext_ks, fx) &&
                fx[X_FULL_TEXT] != ROOST_JSON_NONE;
-    struct roost_str text;
-    uint32_t ents;
-    if (ext) {
-        text = str_at(x, fx[X_FULL_TEXT]);
-        ents = fx[X_ENTITIES];
-        entities(x, idx, ents, fx[X_EXTENDED_ENTITIES]);
-    } else {
-        text = str_at(x, f[S_FULL_TEXT]);
-        if (text.ptr == NULL) {
-            text = str_at(x, f[S_TEXT]);
-        }
-        ents = f[S_ENTITIES];
-        entities(x, idx, ents, f[S_EXTENDED_ENTITIES]);
+    uint32_t t = ext ? fx[X_FULL_TEXT] : f[S_FULL_TEXT];
+    if (!ext && !roost_json_is(x->d, t, ROOST_JSON_STRING)) {
+        t = f[S_TEXT];
+    }
+    uint32_t ents = ext ? fx[X_ENTITIES] : f[S_ENTITIES];
+    if (want & ROOST_WANT_ENTITIES) {
+        entities(x, idx, ents,
+                 ext ? fx[X_EXTENDED_ENTITIES] : f[S_EXTENDED_ENTITIES]);
+    }
+    /* Entities the payload lacks are extracted from the text. */
+    if ((want & ROOST_WANT_TEXT) ||
+        ((want & ROOST_WANT_ENTITIES) && !is_obj(x, ents))) {
+        struct roost_str text = str_at(x, t);
+        p = post_at(x, idx);
+        p->text = unescape(x, text);
     }
     p = post_at(x, idx);
-    p->text = unescape(x, text);
     p->entities_delivered = is_obj(x, ents);
 
     add_ref(
@@ -796,8 +805,10 @@ static int status(struct x1 *x, const struct status_fields *sf, bool referenced,
                 id_of(x, ref.u[U_ID_STR], ref.u[U_ID]),
                 str_at(x, ref.u[U_SCREEN_NAME]));
     }
-    geo_v1(x, idx, f);
-    rules(x, idx, f[S_MATCHING_RULES]);
+    if (want & ROOST_WANT_DETAIL) {
+        geo_v1(x, idx, f);
+        rules(x, idx, f[S_MATCHING_RULES]);
+    }
     if (x->rc < 0) {
         return x->rc;
     }

@@ -27,6 +27,7 @@ void roost_norm_init(struct roost_norm *n)
     roost_arena_init(&n->arena, NORM_CHUNK_BYTES, NORM_MAX_BYTES);
     roost_json_doc_init(&n->sub, ROOST_JSON_DEFAULT_DEPTH, 64u << 20);
     n->extract_missing = true;
+    n->want = ROOST_WANT_ALL;
 }
 
 void roost_norm_fini(struct roost_norm *n)

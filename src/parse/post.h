@@ -189,6 +189,27 @@ struct roost_ctl {
  * reason = why).
  */
 
+/*
+ * What a caller needs of each post (roost_norm.want). A normalizer may
+ * leave what is not wanted empty (strings NULL, counts
+ * ROOST_UNKNOWN_COUNT, times 0) and save decoding it; it may also fill
+ * more. Ids, the author's id and handle, `referenced` and refs are always
+ * filled. Batch verbs that count one thing use it (`roost top`); the
+ * pipeline and the sinks want everything.
+ */
+enum roost_norm_want {
+    ROOST_WANT_AUTHOR = 1u << 0,   /* author id and handle (always) */
+    ROOST_WANT_TEXT = 1u << 1,     /* text */
+    ROOST_WANT_ENTITIES = 1u << 2, /* hashtags, mentions, URLs, cashtags,
+                                      media (and the text when they must
+                                      be extracted from it) */
+    ROOST_WANT_PROFILE = 1u << 3,  /* author name, description, location,
+                                      image, counts, created_at, verified */
+    ROOST_WANT_DETAIL = 1u << 4,   /* created_at, lang, flags, source,
+                                      counts, url, geo, matching rules */
+    ROOST_WANT_ALL = (1u << 5) - 1,
+};
+
 /* Per-thread normalizer state and the output of the last record(s). */
 struct roost_norm {
     struct roost_arena arena; /* private */
@@ -199,6 +220,7 @@ struct roost_norm {
     uint32_t n_ctls;          /* read-only */
     uint32_t cap_ctls;        /* private */
     bool extract_missing;     /* extract entities from text when absent */
+    unsigned want;            /* enum roost_norm_want bits; init: ALL */
     const char *in_lo;        /* private: input bytes of the record, */
     const char *in_hi;        /* private: for zero-copy string views */
     struct roost_json_doc sub; /* private: nested JSON (Mastodon payload) */

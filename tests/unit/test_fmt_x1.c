@@ -952,9 +952,66 @@ static void test_golden(void)
     CHECK(n >= 3);
 }
 
+/* roost_norm.want: what is wanted equals a full normalization, what is
+ * not may stay empty; ids, handles and refs are always there, and a
+ * payload without entities still gets them extracted from its text. */
+static void test_want_projection(void)
+{
+    static const char *const recs[] = {
+        RT_OF_QUOTE,
+        "{'id_str':'5','text':'hi #Tag @bob','retweet_count':3,"
+        "'user':{'id_str':'9','screen_name':'u','name':'U'}}",
+    };
+    static const unsigned wants[] = { ROOST_WANT_ENTITIES, ROOST_WANT_AUTHOR,
+                                      ROOST_WANT_TEXT };
+    struct t full, part;
+    t_init(&full);
+    t_init(&part);
+    for (size_t r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+        CHECK_INT_EQ(norm(&full, recs[r]), 0);
+        for (size_t w = 0; w < sizeof(wants) / sizeof(wants[0]); w++) {
+            part.n.want = wants[w];
+            CHECK_INT_EQ(norm(&part, recs[r]), 0);
+            CHECK_INT_EQ(part.n.n_posts, full.n.n_posts);
+            for (uint32_t i = 0; i < full.n.n_posts; i++) {
+                const struct roost_post *f = &full.n.posts[i];
+                const struct roost_post *p = &part.n.posts[i];
+                CHECK(roost_str_eq(p->id, f->id));
+                CHECK(roost_str_eq(p->author.id, f->author.id));
+                CHECK(roost_str_eq(p->author.handle, f->author.handle));
+                CHECK(p->referenced == f->referenced);
+                CHECK_INT_EQ(p->n_refs, f->n_refs);
+                CHECK(p->author.name.ptr == NULL);
+                CHECK(p->retweets == ROOST_UNKNOWN_COUNT);
+                if (wants[w] == ROOST_WANT_ENTITIES) {
+                    CHECK_INT_EQ(p->n_hashtags, f->n_hashtags);
+                    CHECK_INT_EQ(p->n_mentions, f->n_mentions);
+                    for (uint32_t j = 0; j < f->n_hashtags; j++) {
+                        CHECK(roost_str_eq(p->hashtags[j].text,
+                                           f->hashtags[j].text));
+                    }
+                } else if (f->entities_delivered) {
+                    CHECK_INT_EQ(p->n_hashtags, 0); /* not read */
+                }
+                if (wants[w] == ROOST_WANT_TEXT) {
+                    CHECK(roost_str_eq(p->text, f->text));
+                } else if (f->entities_delivered) {
+                    CHECK(p->text.ptr == NULL); /* not decoded */
+                }
+            }
+        }
+    }
+    /* The second record has no entities: they come from its text. */
+    CHECK_INT_EQ(full.n.n_posts, 1);
+    CHECK_INT_EQ(full.n.posts[0].n_hashtags, 1);
+    CHECK(full.n.posts[0].retweets == 3);
+    t_fini(&full);
+    t_fini(&part);
+}
+
 CHECK_LIST(test_status_fields, test_status_json, test_json_escapes_and_nulls,
            test_extended_tweet_preferred, test_retweet_of_quote,
            test_search_envelope, test_big_ids_exact, test_control_delete,
            test_control_kinds, test_not_a_status, test_activity_streams,
            test_data_v1_stream_samples, test_data_v1_search, test_data_covid,
-           test_data_jsonl_tools, test_golden);
+           test_data_jsonl_tools, test_golden, test_want_projection);
