@@ -92,6 +92,24 @@ int cli_read_inputs(char **paths, int n_paths,
                     void *arg);
 
 /*
+ * cli_read_inputs_par - cli_read_inputs() on up to n_workers threads:
+ * each regular file of 16 MiB or more is cut at record boundaries into
+ * ranges that are read in parallel, and worker w calls fn(args[w], rec),
+ * so fn must only touch its own args[w] (the caller merges them after).
+ * Smaller files, stdin and text lines are read whole by worker 0. Within
+ * a range records come in file order; ranges interleave. In a range that
+ * does not start the file, rec->line counts from the range's start.
+ * Returns as cli_read_inputs(); a worker's failure stops nothing else but
+ * is returned.
+ */
+int cli_read_inputs_par(char **paths, int n_paths,
+                        const struct cli_reader_opts *opts, unsigned n_workers,
+                        cli_rec_fn *fn, void **args);
+
+/* cli_cpu_count - CPUs this process may run on (its affinity mask). */
+unsigned cli_cpu_count(void);
+
+/*
  * cli_opt_value - if argv[*i] is `name VALUE` or `name=VALUE`, set *val,
  * advance *i past it and return true. A missing value prints an error and
  * sets *val to NULL (still returning true).

@@ -16,7 +16,8 @@
 #include "core/mem.h"
 #include "parse/tokenize.h"
 
-#define TOP_MAX_KEYS (16u << 20)
+#define TOP_MAX_KEYS    (16u << 20)
+#define TOP_MAX_THREADS 64
 
 enum top_kind { TOP_HASHTAGS, TOP_MENTIONS, TOP_AUTHORS, TOP_WORDS };
 
@@ -133,6 +134,7 @@ int cmd_top(int argc, char **argv)
         .want = wants[s.kind],
     };
     long limit = 20;
+    long threads = (long)cli_cpu_count();
     bool tsv = false;
     int i = 2;
     for (; i < argc; i++) {
@@ -142,6 +144,15 @@ int cmd_top(int argc, char **argv)
             limit = v ? strtol(v, &end, 10) : -1;
             if (v == NULL || *end != '\0' || limit <= 0 || limit > 100000) {
                 fprintf(stderr, "roost: top: bad --limit\n");
+                return CLI_EXIT_USAGE;
+            }
+        } else if (cli_opt_value(argc, argv, &i, "--threads", &v)) {
+            char *end = NULL;
+            threads = v ? strtol(v, &end, 10) : -1;
+            if (v == NULL || *end != '\0' || threads <= 0 ||
+                threads > TOP_MAX_THREADS) {
+                fprintf(stderr, "roost: top: bad --threads (1..%d)\n",
+                        TOP_MAX_THREADS);
                 return CLI_EXIT_USAGE;
             }
         } else if (cli_opt_value(argc, argv, &i, "--format", &v)) {
@@ -164,9 +175,44 @@ int cmd_top(int argc, char **argv)
             break;
         }
     }
-    roost_map_init(&s.map, TOP_MAX_KEYS);
-    roost_buf_init(&s.key, 1u << 20);
-    int rc = cli_read_inputs(argv + i, argc - i, &opts, on_record, &s);
+    if (threads > TOP_MAX_THREADS) {
+        threads = TOP_MAX_THREADS;
+    }
+    /* One state per thread, merged into s (worker 0's) at the end. */
+    struct top_state *ws = roost_calloc((size_t)threads, sizeof(*ws));
+    void **args = roost_calloc((size_t)threads, sizeof(*args));
+    if (ws == NULL || args == NULL) {
+        roost_free(ws);
+        roost_free(args);
+        fprintf(stderr, "roost: top: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    for (long t = 0; t < threads; t++) {
+        ws[t].kind = s.kind;
+        roost_map_init(&ws[t].map, TOP_MAX_KEYS);
+        roost_buf_init(&ws[t].key, 1u << 20);
+        args[t] = &ws[t];
+    }
+    int rc = cli_read_inputs_par(argv + i, argc - i, &opts,
+                                 (unsigned)threads, on_record, args);
+    s = ws[0];
+    for (long t = 1; t < threads; t++) {
+        if (rc == 0) {
+            rc = roost_map_merge(&s.map, &ws[t].map);
+        }
+        s.n_posts += ws[t].n_posts;
+        s.n_invalid += ws[t].n_invalid;
+        if (s.err == 0) {
+            s.err = ws[t].err;
+        }
+        roost_map_fini(&ws[t].map);
+        roost_buf_fini(&ws[t].key);
+    }
+    roost_free(ws);
+    roost_free(args);
+    if (rc == 0 && s.err != 0) {
+        rc = s.err;
+    }
     size_t n = 0;
     const struct roost_map_entry **top = NULL;
     if (rc == 0) {

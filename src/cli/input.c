@@ -18,8 +18,11 @@
  * with SIGBUS, as in other mmap readers; an input file is not expected to
  * shrink under a batch verb.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -161,20 +164,25 @@ static void window_release(struct window *w)
 static int map_file(struct reader *r, struct roost_frame *f, int fd,
                     const char *path, off_t size, off_t *off, struct window *w)
 {
+    const off_t page = (off_t)sysconf(_SC_PAGESIZE);
     while (*off < size) {
         size_t n = (uint64_t)(size - *off) > MAP_WINDOW ? MAP_WINDOW
                                                         : (size_t)(size - *off);
-        void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, *off);
+        /* mmap wants a page-aligned offset; a range (parallel reads) may
+         * start anywhere, so map from the page before and skip `lead`. */
+        size_t lead = (size_t)(*off % page);
+        char *p = mmap(NULL, lead + n, PROT_READ, MAP_PRIVATE, fd,
+                       *off - (off_t)lead);
         if (p == MAP_FAILED) {
             return 0;
         }
         /* Measured on a 365 MB corpus: as fast as MAP_POPULATE, without
          * its resident window. A hint; failure is harmless. */
-        (void)madvise(p, n, MADV_SEQUENTIAL);
-        int rc = roost_frame_feed_borrowed(f, p, n);
+        (void)madvise(p, lead + n, MADV_SEQUENTIAL);
+        int rc = roost_frame_feed_borrowed(f, p + lead, n);
         window_release(w); /* the feed copied what it still needed of it */
         w->ptr = p;
-        w->len = n;
+        w->len = lead + n;
         if (rc < 0) {
             fprintf(stderr, "roost: %s: %s\n", path, roost_strerror(rc));
             return rc;
@@ -249,33 +257,210 @@ static int read_one(struct reader *r, const char *path, char *chunk)
     return rc;
 }
 
+static void reader_init(struct reader *r, const struct cli_reader_opts *opts,
+                        cli_rec_fn *fn, void *arg)
+{
+    memset(r, 0, sizeof(*r));
+    r->opts = opts;
+    r->fn = fn;
+    r->arg = arg;
+    roost_json_doc_init(&r->doc, ROOST_JSON_DEFAULT_DEPTH,
+                        opts->max_record_bytes);
+    roost_norm_init(&r->norm);
+    r->norm.extract_missing = opts->extract_missing;
+    if (opts->want != 0) {
+        r->norm.want = opts->want;
+    }
+}
+
+static void reader_fini(struct reader *r)
+{
+    roost_norm_fini(&r->norm);
+    roost_json_doc_fini(&r->doc);
+}
+
 int cli_read_inputs(char **paths, int n_paths,
                     const struct cli_reader_opts *opts, cli_rec_fn *fn,
                     void *arg)
 {
-    struct reader r = { .opts = opts, .fn = fn, .arg = arg };
+    return cli_read_inputs_par(paths, n_paths, opts, 1, fn, &arg);
+}
+
+/* ---- parallel reads ---------------------------------------------------------
+ *
+ * A big regular file is cut into ranges at record boundaries and each
+ * range is framed, parsed and normalized by a thread of its own. A
+ * boundary is "}\n{" (or "}\r\n{"): a newline between two JSON texts. In
+ * valid JSON it cannot occur inside a value (strings hold no raw
+ * newline, and two values in a row need a comma), so it is exactly where
+ * the framer would cut JSONL or concatenated documents; SSE streams and
+ * single big arrays have none and stay whole.
+ */
+
+#define PAR_MIN_BYTES  ((off_t)16 << 20) /* smaller files: one thread */
+#define PAR_SCAN_BYTES ((off_t)1 << 20)  /* how far to look for a cut */
+
+/* next_cut - the offset of the '{' that starts the record after the first
+ * boundary at or after `from`, or -1 when none lies within
+ * PAR_SCAN_BYTES. */
+static off_t next_cut(int fd, off_t from, off_t size)
+{
+    char buf[64 * 1024];
+    off_t at = from;
+    while (at < size && at - from < PAR_SCAN_BYTES) {
+        ssize_t n = pread(fd, buf, sizeof(buf), at);
+        if (n <= 3) {
+            return -1;
+        }
+        for (ssize_t i = 0; i + 2 < n; i++) {
+            if (buf[i] != '}' || (buf[i + 1] != '\n' && buf[i + 1] != '\r')) {
+                continue;
+            }
+            ssize_t j = i + 1 + (buf[i + 1] == '\r');
+            if (j + 1 < n && buf[j] == '\n' && buf[j + 1] == '{') {
+                return at + j + 1;
+            }
+            if (buf[i + 1] == '\n' && buf[i + 2] == '{') {
+                return at + i + 2;
+            }
+        }
+        at += n - 3; /* overlap: a boundary may straddle two reads */
+    }
+    return -1;
+}
+
+struct par_job {
+    struct reader r;
+    const char *path;
+    int fd;
+    off_t start, end;
+    int rc;
+    pthread_t th;
+};
+
+static void *par_main(void *arg)
+{
+    struct par_job *j = arg;
+    struct roost_frame f;
+    roost_frame_init(&f, j->r.opts->max_record_bytes);
+    struct window w = { 0 };
+    off_t off = j->start;
+    int rc = map_file(&j->r, &f, j->fd, j->path, j->end, &off, &w);
+    if (rc == 0 && off < j->end) {
+        fprintf(stderr, "roost: cannot map %s\n", j->path);
+        rc = ROOST_ERR(ROOST_EIO);
+    }
+    if (rc == 0) {
+        roost_frame_finish(&f);
+        rc = drain(&j->r, &f, j->path);
+    }
+    roost_frame_fini(&f);
+    window_release(&w);
+    j->rc = rc;
+    return NULL;
+}
+
+/* read_par - path in up to n ranges on n threads; 1 when it is not worth
+ * it or not possible (the caller then reads it whole). */
+static int read_par(struct par_job *jobs, unsigned n, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < PAR_MIN_BYTES) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return 1;
+    }
+    unsigned k = 0;
+    off_t start = 0;
+    for (unsigned i = 0; i < n; i++) {
+        off_t end = st.st_size;
+        if (i + 1 < n) {
+            off_t want = st.st_size / (off_t)n * (off_t)(i + 1);
+            off_t cut = want > start ? next_cut(fd, want, st.st_size) : -1;
+            if (cut < 0) {
+                continue; /* no cut here: the next range takes it on */
+            }
+            end = cut;
+        }
+        jobs[k].path = path;
+        jobs[k].fd = fd;
+        jobs[k].start = start;
+        jobs[k].end = end;
+        jobs[k].rc = 0;
+        k++;
+        start = end;
+    }
+    if (k < 2) {
+        close(fd);
+        return 1;
+    }
+    unsigned started = 0;
+    int rc = 0;
+    for (; started < k; started++) {
+        if (pthread_create(&jobs[started].th, NULL, par_main,
+                           &jobs[started]) != 0) {
+            rc = ROOST_ERR(ROOST_ENOMEM);
+            break;
+        }
+    }
+    for (unsigned i = 0; i < started; i++) {
+        pthread_join(jobs[i].th, NULL);
+        if (rc == 0 && jobs[i].rc != 0) {
+            rc = jobs[i].rc;
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+int cli_read_inputs_par(char **paths, int n_paths,
+                        const struct cli_reader_opts *opts, unsigned n_workers,
+                        cli_rec_fn *fn, void **args)
+{
+    if (n_workers == 0) {
+        n_workers = 1;
+    }
+    struct par_job *jobs = roost_calloc(n_workers, sizeof(*jobs));
     char *chunk = roost_malloc(READ_CHUNK);
-    if (chunk == NULL) {
+    if (jobs == NULL || chunk == NULL) {
+        roost_free(jobs);
+        roost_free(chunk);
         return ROOST_ERR(ROOST_ENOMEM);
     }
-    roost_json_doc_init(&r.doc, ROOST_JSON_DEFAULT_DEPTH,
-                        opts->max_record_bytes);
-    roost_norm_init(&r.norm);
-    r.norm.extract_missing = opts->extract_missing;
-    if (opts->want != 0) {
-        r.norm.want = opts->want;
+    for (unsigned i = 0; i < n_workers; i++) {
+        reader_init(&jobs[i].r, opts, fn, args[i]);
     }
     int rc = 0;
     if (n_paths == 0) {
-        rc = read_one(&r, "-", chunk);
+        rc = read_one(&jobs[0].r, "-", chunk);
     }
     for (int i = 0; i < n_paths && rc == 0; i++) {
-        rc = read_one(&r, paths[i], chunk);
+        rc = n_workers > 1 && !opts->text_lines && strcmp(paths[i], "-") != 0
+                 ? read_par(jobs, n_workers, paths[i])
+                 : 1;
+        if (rc == 1) {
+            rc = read_one(&jobs[0].r, paths[i], chunk);
+        }
     }
-    roost_norm_fini(&r.norm);
-    roost_json_doc_fini(&r.doc);
+    for (unsigned i = 0; i < n_workers; i++) {
+        reader_fini(&jobs[i].r);
+    }
+    roost_free(jobs);
     roost_free(chunk);
     return rc;
+}
+
+unsigned cli_cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+        return 1;
+    }
+    int n = CPU_COUNT(&set);
+    return n < 1 ? 1 : (unsigned)n;
 }
 
 int cli_parse_size(const char *s, size_t *out)

@@ -69,11 +69,16 @@ static const struct verb verbs[] = {
       "code points, end exclusive.\n", NULL },
     { "top", cmd_top, "top hashtags, mentions, authors or words of files",
       "usage: roost top hashtags|mentions|authors|words [--limit N]\n"
-      "                 [--format table|tsv] [--format-in F] [FILE...|-]\n"
+      "                 [--format table|tsv] [--format-in F] [--threads N]\n"
+      "                 [FILE...|-]\n"
       "\n"
       "Counts over every post (referenced posts excluded), keys compared\n"
       "case-insensitively, ties broken by key. The quick answer instead of\n"
-      "a jq | sort | uniq -c pipeline.\n", NULL },
+      "a jq | sort | uniq -c pipeline.\n"
+      "\n"
+      "Files of 16 MiB or more are cut at record boundaries and read on\n"
+      "--threads threads (default: the CPUs this process may use), with\n"
+      "the same counts as one thread.\n", NULL },
     { "collect", cmd_collect,
       "sources -> queue -> archive -> normalize, live",
       "usage: roost collect --source SPEC [--source SPEC...] --archive DIR\n"

@@ -116,6 +116,22 @@ int roost_map_add(struct roost_map *m, const char *key, size_t len,
     return 0;
 }
 
+int roost_map_merge(struct roost_map *dst, const struct roost_map *src)
+{
+    for (size_t i = 0; i < src->n_slots; i++) {
+        const struct roost_map_entry *e = &src->slots[i];
+        if (e->key.ptr == NULL) {
+            continue;
+        }
+        int rc = roost_map_add(dst, e->key.ptr, e->key.len, e->count);
+        if (rc < 0 && rc != ROOST_ELIMIT) {
+            return rc;
+        }
+    }
+    dst->n_dropped += src->n_dropped;
+    return 0;
+}
+
 uint64_t roost_map_get(const struct roost_map *m, const char *key, size_t len)
 {
     if (m->n_slots == 0) {

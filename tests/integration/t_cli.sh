@@ -99,6 +99,28 @@ grep -q 'syn.jsonl:4:' "$TMP/out" && grep -q 'syn.jsonl:5:' "$TMP/out" &&
 head -2 "$TMP/syn.jsonl" >"$TMP/syn2.jsonl"
 expect "syntax-only: JSON that is no post is valid" "$ROOST" check --syntax-only "$TMP/syn2.jsonl"
 expect_exit "the same file fails a full check" 1 "$ROOST" check "$TMP/syn2.jsonl"
+# top on several threads: a file over 16 MiB is cut at record boundaries;
+# counts (and the summary, bad records included) equal one thread's, for
+# LF and CRLF lines, and a big single array (no cut) still works.
+"$ROOST" simulate --seed 3 --count 6000 >"$TMP/par.jsonl" 2>/dev/null
+{ head -3000 "$TMP/par.jsonl"; printf '{"broken":\n{"a":1}\n'; tail -n +3001 "$TMP/par.jsonl"; } >"$TMP/par2.jsonl"
+sed 's/$/\r/' "$TMP/par.jsonl" >"$TMP/parcr.jsonl"
+{ printf '['; sed '$!s/$/,/' "$TMP/par.jsonl"; printf ']'; } >"$TMP/pararr.json"
+for f in par2.jsonl parcr.jsonl pararr.json; do
+    for k in hashtags authors; do
+        "$ROOST" top "$k" --limit 50 --format tsv --threads 1 "$TMP/$f" >"$TMP/a" 2>&1
+        "$ROOST" top "$k" --limit 50 --format tsv --threads 4 "$TMP/$f" >"$TMP/b" 2>&1
+        if [ -s "$TMP/a" ] && grep -q '^top: ' "$TMP/a" && cmp -s "$TMP/a" "$TMP/b"; then
+            ok "top $k --threads 4 equals one thread on $f"
+        else
+            fail "top $k --threads 4 equals one thread on $f" "$(diff "$TMP/a" "$TMP/b" | head -5)"
+        fi
+    done
+done
+"$ROOST" top hashtags --threads 4 "$TMP/par2.jsonl" 2>&1 >/dev/null | grep -q ', 2 invalid records' &&
+    ok "top --threads counts the bad records once" ||
+    fail "top --threads counts the bad records once" "$("$ROOST" top hashtags --threads 4 "$TMP/par2.jsonl" 2>&1 >/dev/null)"
+expect_exit "top --threads 0 is a usage error" 2 "$ROOST" top hashtags --threads 0 "$TMP/par.jsonl"
 # Empty files and FIFOs take the read() path.
 : >"$TMP/empty.jsonl"
 "$ROOST" check "$TMP/empty.jsonl" >"$TMP/a" 2>&1

@@ -2,6 +2,7 @@
  *
  * test_map.c - counter map and top-k, against a brute-force reference.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -93,5 +94,45 @@ static void test_top_ties_by_key(void)
     roost_map_fini(&m);
 }
 
+/* Merging per-thread maps gives the counts of one map fed everything. */
+static void test_merge(void)
+{
+    struct roost_map part[3], all, merged;
+    roost_map_init(&all, 1000);
+    roost_map_init(&merged, 1000);
+    char k[16];
+    for (int p = 0; p < 3; p++) {
+        roost_map_init(&part[p], 1000);
+    }
+    unsigned seed = 7;
+    for (int i = 0; i < 5000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int n = snprintf(k, sizeof(k), "w%u", (seed >> 16) % 300);
+        CHECK_INT_EQ(roost_map_add(&part[i % 3], k, (size_t)n, 1), 0);
+        CHECK_INT_EQ(roost_map_add(&all, k, (size_t)n, 1), 0);
+    }
+    for (int p = 0; p < 3; p++) {
+        CHECK_INT_EQ(roost_map_merge(&merged, &part[p]), 0);
+    }
+    CHECK_INT_EQ(merged.n_keys, all.n_keys);
+    for (int w = 0; w < 300; w++) {
+        int n = snprintf(k, sizeof(k), "w%d", w);
+        CHECK_INT_EQ(roost_map_get(&merged, k, (size_t)n),
+                     roost_map_get(&all, k, (size_t)n));
+    }
+    /* A full destination counts what it could not take. */
+    struct roost_map small;
+    roost_map_init(&small, 10);
+    CHECK_INT_EQ(roost_map_merge(&small, &all), 0);
+    CHECK_INT_EQ(small.n_keys, 10);
+    CHECK_INT_EQ(small.n_dropped, all.n_keys - 10);
+    roost_map_fini(&small);
+    for (int p = 0; p < 3; p++) {
+        roost_map_fini(&part[p]);
+    }
+    roost_map_fini(&all);
+    roost_map_fini(&merged);
+}
+
 CHECK_LIST(test_add_get, test_cap, test_top_matches_reference,
-           test_top_ties_by_key)
+           test_top_ties_by_key, test_merge)
