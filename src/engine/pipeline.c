@@ -91,6 +91,13 @@ struct roost_pipeline {
 
 static void archiver_join(struct roost_pipeline *p, bool abort);
 
+/* Batches cross both queues (and the source queue's spill) this way. */
+static const struct roost_queue_codec batch_codec = {
+    .encode = roost_batch_encode,
+    .decode = roost_batch_decode,
+    .free = roost_batch_free_item,
+};
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -559,18 +566,13 @@ int roost_pipeline_new(const struct roost_pipeline_cfg *cfg,
         snprintf(spill_buf, sizeof(spill_buf), "%s/spill", cfg->archive_dir);
         spill = spill_buf;
     }
-    static const struct roost_queue_codec codec = {
-        .encode = roost_batch_encode,
-        .decode = roost_batch_decode,
-        .free = roost_batch_free_item,
-    };
     struct roost_queue_cfg qc = {
         .max_items = 1024,
         .max_bytes = p->cfg.queue_bytes,
         .policy = cfg->policy,
         .spill_dir = spill ? spill : "/tmp",
         .max_spill_bytes = (size_t)16 << 30,
-        .codec = &codec,
+        .codec = &batch_codec,
     };
     rc = roost_queue_new(&qc, &p->queue);
     if (rc < 0) {
@@ -800,17 +802,12 @@ static void *archiver_main(void *arg)
 
 static int archiver_start(struct roost_pipeline *p)
 {
-    static const struct roost_queue_codec codec = {
-        .encode = roost_batch_encode,
-        .decode = roost_batch_decode,
-        .free = roost_batch_free_item,
-    };
     /* A few batches of lead are enough to keep both threads busy. */
     struct roost_queue_cfg qc = {
         .max_items = 4,
         .max_bytes = (size_t)64 << 20,
         .policy = ROOST_QUEUE_BLOCK,
-        .codec = &codec,
+        .codec = &batch_codec,
     };
     int rc = roost_queue_new(&qc, &p->archived);
     if (rc < 0) {
