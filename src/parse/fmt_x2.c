@@ -28,6 +28,7 @@
 
 #include "core/mem.h"
 #include "parse/entities.h"
+#include "parse/json_fields.h"
 #include "parse/post_int.h"
 
 #define X2_MAX_DEPTH 8 /* chain of referenced tweets we follow */
@@ -74,6 +75,95 @@ struct x2 {
     int rc; /* first allocation failure, sticky */
 };
 
+/* ---- keysets -------------------------------------------------------------
+ *
+ * Tweets, users and entity items are read in one pass each (json_fields.h)
+ * rather than key by key, so their objects are never hash-indexed.
+ */
+
+enum tweet_key {
+    T_ID,
+    T_TEXT,
+    T_CREATED_AT,
+    T_LANG,
+    T_SOURCE,
+    T_POSSIBLY_SENSITIVE,
+    T_CONVERSATION_ID,
+    T_PUBLIC_METRICS,
+    T_AUTHOR_ID,
+    T_IN_REPLY_TO_USER_ID,
+    T_NOTE_TWEET,
+    T_ENTITIES,
+    T_ATTACHMENTS,
+    T_GEO,
+    T_REFERENCED_TWEETS,
+    T_COUNT
+};
+static const char *const tweet_keys[T_COUNT] = {
+    [T_ID] = "id",
+    [T_TEXT] = "text",
+    [T_CREATED_AT] = "created_at",
+    [T_LANG] = "lang",
+    [T_SOURCE] = "source",
+    [T_POSSIBLY_SENSITIVE] = "possibly_sensitive",
+    [T_CONVERSATION_ID] = "conversation_id",
+    [T_PUBLIC_METRICS] = "public_metrics",
+    [T_AUTHOR_ID] = "author_id",
+    [T_IN_REPLY_TO_USER_ID] = "in_reply_to_user_id",
+    [T_NOTE_TWEET] = "note_tweet",
+    [T_ENTITIES] = "entities",
+    [T_ATTACHMENTS] = "attachments",
+    [T_GEO] = "geo",
+    [T_REFERENCED_TWEETS] = "referenced_tweets",
+};
+static struct roost_json_keyset tweet_ks = ROOST_JSON_KEYSET(tweet_keys);
+
+enum user_key {
+    U_USERNAME,
+    U_NAME,
+    U_DESCRIPTION,
+    U_LOCATION,
+    U_PROFILE_IMAGE_URL,
+    U_PUBLIC_METRICS,
+    U_CREATED_AT,
+    U_VERIFIED,
+    U_COUNT
+};
+static const char *const user_keys[U_COUNT] = {
+    [U_USERNAME] = "username",
+    [U_NAME] = "name",
+    [U_DESCRIPTION] = "description",
+    [U_LOCATION] = "location",
+    [U_PROFILE_IMAGE_URL] = "profile_image_url",
+    [U_PUBLIC_METRICS] = "public_metrics",
+    [U_CREATED_AT] = "created_at",
+    [U_VERIFIED] = "verified",
+};
+static struct roost_json_keyset user_ks = ROOST_JSON_KEYSET(user_keys);
+
+enum ent_key {
+    E_START,
+    E_END,
+    E_TAG,
+    E_USERNAME,
+    E_ID,
+    E_URL,
+    E_UNWOUND_URL,
+    E_EXPANDED_URL,
+    E_COUNT
+};
+static const char *const ent_keys[E_COUNT] = {
+    [E_START] = "start",
+    [E_END] = "end",
+    [E_TAG] = "tag",
+    [E_USERNAME] = "username",
+    [E_ID] = "id",
+    [E_URL] = "url",
+    [E_UNWOUND_URL] = "unwound_url",
+    [E_EXPANDED_URL] = "expanded_url",
+};
+static struct roost_json_keyset ent_ks = ROOST_JSON_KEYSET(ent_keys);
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static uint32_t get(const struct x2 *x, uint32_t o, const char *k)
@@ -100,16 +190,26 @@ static struct roost_str keep(struct x2 *x, struct roost_str s)
     return k;
 }
 
+static struct roost_str str_at(struct x2 *x, uint32_t t)
+{
+    return keep(x, roost_json_str(x->d, t));
+}
+
 static struct roost_str str(struct x2 *x, uint32_t o, const char *k)
 {
-    return keep(x, roost_json_str(x->d, get(x, o, k)));
+    return str_at(x, get(x, o, k));
 }
 
 /* v2 ids are strings; numbers (matching_rules ids) keep their text. */
+static struct roost_str id_at(struct x2 *x, uint32_t t)
+{
+    struct roost_str s = roost_json_text(x->d, t);
+    return s.len > 0 ? keep(x, s) : ROOST_STR_NULL;
+}
+
 static struct roost_str id(struct x2 *x, uint32_t o, const char *k)
 {
-    struct roost_str s = roost_json_text(x->d, get(x, o, k));
-    return s.len > 0 ? keep(x, s) : ROOST_STR_NULL;
+    return id_at(x, get(x, o, k));
 }
 
 static struct roost_str unescape(struct x2 *x, struct roost_str s)
@@ -200,25 +300,31 @@ static void author(struct x2 *x, struct roost_author *a, struct roost_str aid)
     if (u == ROOST_JSON_NONE) {
         return;
     }
-    a->handle = str(x, u, "username");
-    a->name = str(x, u, "name");
-    a->description = unescape(x, str(x, u, "description"));
-    a->location = str(x, u, "location");
-    a->profile_image_url = str(x, u, "profile_image_url");
-    uint32_t m = get(x, u, "public_metrics");
+    uint32_t f[U_COUNT];
+    roost_json_fields(x->d, u, &user_ks, f);
+    a->handle = str_at(x, f[U_USERNAME]);
+    if (!(x->n->want & ROOST_WANT_PROFILE)) {
+        return;
+    }
+    a->name = str_at(x, f[U_NAME]);
+    a->description = unescape(x, str_at(x, f[U_DESCRIPTION]));
+    a->location = str_at(x, f[U_LOCATION]);
+    a->profile_image_url = str_at(x, f[U_PROFILE_IMAGE_URL]);
+    uint32_t m = f[U_PUBLIC_METRICS];
     a->followers = count_of(x, m, "followers_count");
     a->following = count_of(x, m, "following_count");
     a->posts = count_of(x, m, "tweet_count");
-    a->created_at_ms = roost__norm_time(x->d, get(x, u, "created_at"));
-    a->verified = roost_json_bool(x->d, get(x, u, "verified"));
+    a->created_at_ms = roost__norm_time(x->d, f[U_CREATED_AT]);
+    a->verified = roost_json_bool(x->d, f[U_VERIFIED]);
 }
 
-static void span(const struct x2 *x, uint32_t ent, struct roost_entity *e)
+/* f: the entity item's fields (ent_ks). */
+static void span(const struct x2 *x, const uint32_t *f, struct roost_entity *e)
 {
     int64_t s, t;
     e->start = e->end = ROOST_NO_INDEX;
-    if (roost_json_i64(x->d, get(x, ent, "start"), &s) &&
-        roost_json_i64(x->d, get(x, ent, "end"), &t) && s >= 0 && t >= s &&
+    if (roost_json_i64(x->d, f[E_START], &s) &&
+        roost_json_i64(x->d, f[E_END], &t) && s >= 0 && t >= s &&
         t < (int64_t)ROOST_NO_INDEX) {
         e->start = (uint32_t)s;
         e->end = (uint32_t)t;
@@ -232,18 +338,20 @@ static void entity_list(struct x2 *x, uint32_t idx, uint32_t arr, int kind)
     }
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next && x->rc == 0;
          i = roost_json_next_sibling(x->d, i)) {
+        uint32_t f[E_COUNT];
+        roost_json_fields(x->d, i, &ent_ks, f);
         struct roost_str text, exp = ROOST_STR_NULL;
         if (kind == ROOST_ENT_MENTION) {
-            text = str(x, i, "username");
-            exp = id(x, i, "id");
+            text = str_at(x, f[E_USERNAME]);
+            exp = id_at(x, f[E_ID]);
         } else if (kind == ROOST_ENT_URL) {
-            text = str(x, i, "url");
-            exp = str(x, i, "unwound_url");
+            text = str_at(x, f[E_URL]);
+            exp = str_at(x, f[E_UNWOUND_URL]);
             if (exp.len == 0) {
-                exp = str(x, i, "expanded_url");
+                exp = str_at(x, f[E_EXPANDED_URL]);
             }
         } else {
-            text = str(x, i, "tag");
+            text = str_at(x, f[E_TAG]);
         }
         if (text.ptr == NULL) {
             continue;
@@ -269,7 +377,7 @@ static void entity_list(struct x2 *x, uint32_t idx, uint32_t arr, int kind)
         }
         e->text = text;
         e->expanded = exp;
-        span(x, i, e);
+        span(x, f, e);
     }
 }
 
@@ -345,9 +453,10 @@ static void geo(struct x2 *x, uint32_t idx, uint32_t g)
     }
 }
 
-static void refs(struct x2 *x, uint32_t idx, uint32_t t)
+/* f: the tweet's fields (tweet_ks). */
+static void refs(struct x2 *x, uint32_t idx, const uint32_t *f)
 {
-    uint32_t arr = get(x, t, "referenced_tweets");
+    uint32_t arr = f[T_REFERENCED_TWEETS];
     if (!is_arr(x, arr)) {
         return;
     }
@@ -373,7 +482,7 @@ static void refs(struct x2 *x, uint32_t idx, uint32_t t)
         if (rt != ROOST_JSON_NONE) {
             aid = id(x, rt, "author_id");
         } else if (kind == ROOST_REF_REPLY) {
-            aid = id(x, t, "in_reply_to_user_id");
+            aid = id_at(x, f[T_IN_REPLY_TO_USER_ID]);
         }
         uint32_t u = find(x, INC_USERS, aid);
         if (u != ROOST_JSON_NONE) {
@@ -437,15 +546,18 @@ static struct roost_str permalink(struct x2 *x, struct roost_str handle,
 /* ---- tweets
  * ------------------------------------------------------------------ */
 
-static bool is_tweet(const struct x2 *x, uint32_t t)
+/* read_tweet - t's fields into f; whether t is a tweet (an object with an
+ * id and a text). */
+static bool read_tweet(const struct x2 *x, uint32_t t, uint32_t *f)
 {
-    return is_obj(x, t) && get(x, t, "id") != ROOST_JSON_NONE &&
-           get(x, t, "text") != ROOST_JSON_NONE;
+    return roost_json_fields(x->d, t, &tweet_ks, f) &&
+           f[T_ID] != ROOST_JSON_NONE && f[T_TEXT] != ROOST_JSON_NONE;
 }
 
-static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
+/* f: the tweet's fields (read_tweet). */
+static int tweet(struct x2 *x, const uint32_t *f, bool referenced, int depth)
 {
-    struct roost_str pid = id(x, t, "id");
+    struct roost_str pid = id_at(x, f[T_ID]);
     if (pid.len == 0) {
         return x->rc < 0 ? x->rc
                          : roost_diag_set(x->diag, ROOST_ERR(ROOST_EPARSE), 0,
@@ -454,45 +566,59 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
     if (roost__norm_add_post(x->n) == NULL) {
         return ROOST_ERR(ROOST_ENOMEM);
     }
+    const unsigned want = x->n->want;
     uint32_t idx = x->n->n_posts - 1;
     struct roost_post *p = post_at(x, idx);
     p->format = ROOST_FMT_X2;
     p->platform = ROOST_PLATFORM_X;
     p->referenced = referenced;
     p->id = pid;
-    p->created_at_ms = roost__norm_time(x->d, get(x, t, "created_at"));
-    p->lang = str(x, t, "lang");
-    p->source = str(x, t, "source");
-    p->sensitive = roost_json_bool(x->d, get(x, t, "possibly_sensitive"));
-    p->conversation_id = id(x, t, "conversation_id");
-    uint32_t m = get(x, t, "public_metrics");
-    p->retweets = count_of(x, m, "retweet_count");
-    p->likes = count_of(x, m, "like_count");
-    p->replies = count_of(x, m, "reply_count");
-    p->quotes = count_of(x, m, "quote_count");
-    author(x, &p->author, id(x, t, "author_id"));
-    p->url = permalink(x, p->author.handle, p->id);
+    if (want & ROOST_WANT_DETAIL) {
+        p->created_at_ms = roost__norm_time(x->d, f[T_CREATED_AT]);
+        p->lang = str_at(x, f[T_LANG]);
+        p->source = str_at(x, f[T_SOURCE]);
+        p->sensitive = roost_json_bool(x->d, f[T_POSSIBLY_SENSITIVE]);
+        p->conversation_id = id_at(x, f[T_CONVERSATION_ID]);
+        uint32_t m = f[T_PUBLIC_METRICS];
+        p->retweets = count_of(x, m, "retweet_count");
+        p->likes = count_of(x, m, "like_count");
+        p->replies = count_of(x, m, "reply_count");
+        p->quotes = count_of(x, m, "quote_count");
+    }
+    author(x, &p->author, id_at(x, f[T_AUTHOR_ID]));
+    if (want & ROOST_WANT_DETAIL) {
+        p->url = permalink(x, p->author.handle, p->id);
+    }
 
     /* A long post's note_tweet holds the full text and its entities. */
-    uint32_t note = get(x, t, "note_tweet");
-    uint32_t src = is_obj(x, note) && roost_json_is(x->d, get(x, note, "text"),
-                                                    ROOST_JSON_STRING)
-                       ? note
-                       : t;
-    struct roost_str text = str(x, src, "text");
-    entities(x, idx, get(x, src, "entities"));
-    if (src == note && !is_obj(x, get(x, note, "entities"))) {
-        entities(x, idx, get(x, t, "entities"));
+    uint32_t note = f[T_NOTE_TWEET];
+    uint32_t note_text = get(x, note, "text");
+    uint32_t note_ents = get(x, note, "entities");
+    bool is_note = is_obj(x, note) &&
+                   roost_json_is(x->d, note_text, ROOST_JSON_STRING);
+    uint32_t src_ents = is_note ? note_ents : f[T_ENTITIES];
+    bool delivered = is_obj(x, src_ents) || is_obj(x, f[T_ENTITIES]);
+    if (want & ROOST_WANT_ENTITIES) {
+        entities(x, idx, src_ents);
+        if (is_note && !is_obj(x, note_ents)) {
+            entities(x, idx, f[T_ENTITIES]);
+        }
+        media(x, idx, get(x, f[T_ATTACHMENTS], "media_keys"));
+    }
+    /* Entities the payload lacks are extracted from the text. */
+    if ((want & ROOST_WANT_TEXT) || ((want & ROOST_WANT_ENTITIES) && !delivered)) {
+        struct roost_str text = str_at(x, is_note ? note_text : f[T_TEXT]);
+        p = post_at(x, idx);
+        p->text = unescape(x, text);
     }
     p = post_at(x, idx);
-    p->text = unescape(x, text);
-    p->entities_delivered =
-        is_obj(x, get(x, src, "entities")) || is_obj(x, get(x, t, "entities"));
+    p->entities_delivered = delivered;
 
-    media(x, idx, get(x, get(x, t, "attachments"), "media_keys"));
-    geo(x, idx, get(x, t, "geo"));
-    refs(x, idx, t);
-    if (!referenced) {
+    if (want & ROOST_WANT_DETAIL) {
+        geo(x, idx, f[T_GEO]);
+    }
+    refs(x, idx, f);
+    if (!referenced && (want & ROOST_WANT_DETAIL)) {
         rules(x, idx);
     }
     if (x->rc < 0) {
@@ -503,18 +629,18 @@ static int tweet(struct x2 *x, uint32_t t, bool referenced, int depth)
         return 0;
     }
     /* Referenced tweets follow the post that references them. */
-    uint32_t arr = get(x, t, "referenced_tweets");
+    uint32_t arr = f[T_REFERENCED_TWEETS];
     if (!is_arr(x, arr)) {
         return 0;
     }
     for (uint32_t i = arr + 1; i < x->d->toks[arr].next;
          i = roost_json_next_sibling(x->d, i)) {
         struct roost_str rid = roost_json_text(x->d, get(x, i, "id"));
-        uint32_t rt = find(x, INC_TWEETS, rid);
-        if (!is_tweet(x, rt) || emitted(x, rid)) {
+        uint32_t rf[T_COUNT];
+        if (!read_tweet(x, find(x, INC_TWEETS, rid), rf) || emitted(x, rid)) {
             continue;
         }
-        int rc = tweet(x, rt, true, depth + 1);
+        int rc = tweet(x, rf, true, depth + 1);
         if (rc < 0) {
             return rc;
         }
@@ -566,9 +692,10 @@ static int record(struct x2 *x, uint32_t root)
     struct roost_diag *diag = x->diag;
     uint32_t data = get(x, root, "data");
     bool any_data = false;
-    if (is_tweet(x, data)) {
+    uint32_t f[T_COUNT];
+    if (read_tweet(x, data, f)) {
         any_data = true;
-        int rc = tweet(x, data, false, 0);
+        int rc = tweet(x, f, false, 0);
         if (rc < 0) {
             return rc;
         }
@@ -576,10 +703,10 @@ static int record(struct x2 *x, uint32_t root)
         for (uint32_t i = data + 1; i < d->toks[data].next;
              i = roost_json_next_sibling(d, i)) {
             any_data = true;
-            if (!is_tweet(x, i)) {
+            if (!read_tweet(x, i, f)) {
                 continue;
             }
-            int rc = tweet(x, i, false, 0);
+            int rc = tweet(x, f, false, 0);
             if (rc < 0) {
                 return rc;
             }

@@ -603,6 +603,66 @@ static void test_golden(void)
     CHECK(n >= 2);
 }
 
+/* roost_norm.want on v2: what is wanted equals a full normalization
+ * (expansions, note_tweet entities, refs), the rest may stay empty. */
+static void test_want_projection(void)
+{
+    static const char *const recs[] = {
+        EXPANDED,
+        "{'data':{'id':'5','text':'short https://t.co/n','author_id':'9',"
+        "'note_tweet':{'text':'the whole long #text','entities':{'hashtags':"
+        "[{'start':15,'end':20,'tag':'text'}]}}},'includes':{'users':[{"
+        "'id':'9','username':'u','name':'U'}]}}",
+        "{'data':{'id':'6','text':'no entities #here @bob','author_id':'9'}}",
+    };
+    static const unsigned wants[] = { ROOST_WANT_ENTITIES, ROOST_WANT_AUTHOR,
+                                      ROOST_WANT_TEXT };
+    struct t full, part;
+    t_init(&full);
+    t_init(&part);
+    for (size_t r = 0; r < sizeof(recs) / sizeof(recs[0]); r++) {
+        CHECK_INT_EQ(norm(&full, recs[r]), 0);
+        for (size_t w = 0; w < sizeof(wants) / sizeof(wants[0]); w++) {
+            part.n.want = wants[w];
+            CHECK_INT_EQ(norm(&part, recs[r]), 0);
+            CHECK_INT_EQ(part.n.n_posts, full.n.n_posts);
+            for (uint32_t i = 0; i < full.n.n_posts; i++) {
+                const struct roost_post *f = &full.n.posts[i];
+                const struct roost_post *p = &part.n.posts[i];
+                CHECK(roost_str_eq(p->id, f->id));
+                CHECK(roost_str_eq(p->author.id, f->author.id));
+                CHECK(roost_str_eq(p->author.handle, f->author.handle));
+                CHECK(p->referenced == f->referenced);
+                CHECK_INT_EQ(p->n_refs, f->n_refs);
+                CHECK(p->author.name.ptr == NULL);
+                CHECK(p->url.ptr == NULL);
+                if (wants[w] == ROOST_WANT_ENTITIES) {
+                    CHECK_INT_EQ(p->n_hashtags, f->n_hashtags);
+                    CHECK_INT_EQ(p->n_mentions, f->n_mentions);
+                    CHECK_INT_EQ(p->n_urls, f->n_urls);
+                    CHECK_INT_EQ(p->n_media, f->n_media);
+                    for (uint32_t j = 0; j < f->n_hashtags; j++) {
+                        CHECK(roost_str_eq(p->hashtags[j].text,
+                                           f->hashtags[j].text));
+                    }
+                } else if (f->entities_delivered) {
+                    CHECK_INT_EQ(p->n_hashtags, 0); /* not read */
+                }
+                if (wants[w] == ROOST_WANT_TEXT) {
+                    CHECK(roost_str_eq(p->text, f->text));
+                } else if (f->entities_delivered) {
+                    CHECK(p->text.ptr == NULL); /* not decoded */
+                }
+            }
+        }
+    }
+    /* The last record has no entities: they come from its text. */
+    CHECK_INT_EQ(full.n.posts[0].n_hashtags, 1);
+    CHECK_INT_EQ(full.n.posts[0].n_mentions, 1);
+    t_fini(&full);
+    t_fini(&part);
+}
+
 CHECK_LIST(test_expansions, test_stream_rules, test_note_tweet,
            test_errors_only, test_not_tweets, test_cycle_terminates,
-           test_data_v2_samples, test_golden);
+           test_data_v2_samples, test_golden, test_want_projection);
