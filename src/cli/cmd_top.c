@@ -189,13 +189,22 @@ int cmd_top(int argc, char **argv)
     }
     for (long t = 0; t < threads; t++) {
         ws[t].kind = s.kind;
-        roost_map_init(&ws[t].map, TOP_MAX_KEYS);
+        /* The key cap bounds the whole command, not each thread. */
+        roost_map_init(&ws[t].map, TOP_MAX_KEYS / (size_t)threads);
         roost_buf_init(&ws[t].key, 1u << 20);
         args[t] = &ws[t];
     }
     int rc = cli_read_inputs_par(argv + i, argc - i, &opts,
                                  (unsigned)threads, on_record, args);
     s = ws[0];
+    if (threads > 1) {
+        /* Merge into a map with the whole cap (each thread had a share). */
+        roost_map_init(&s.map, TOP_MAX_KEYS);
+        if (rc == 0) {
+            rc = roost_map_merge(&s.map, &ws[0].map);
+        }
+        roost_map_fini(&ws[0].map);
+    }
     for (long t = 1; t < threads; t++) {
         if (rc == 0) {
             rc = roost_map_merge(&s.map, &ws[t].map);

@@ -360,10 +360,13 @@ static void *par_main(void *arg)
     return NULL;
 }
 
-/* read_par - path in up to n ranges on n threads; 1 when it is not worth
- * it or not possible (the caller then reads it whole). */
-static int read_par(struct par_job *jobs, unsigned n, const char *path)
+/* read_par - path in up to n ranges on n threads; *whole is set when that
+ * is not worth it or not possible (the caller then reads it whole).
+ * Returns 0, a callback's non-zero return, or a negative ROOST_E*. */
+static int read_par(struct par_job *jobs, unsigned n, const char *path,
+                    bool *whole)
 {
+    *whole = false;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -371,7 +374,8 @@ static int read_par(struct par_job *jobs, unsigned n, const char *path)
         if (fd >= 0) {
             close(fd);
         }
-        return 1;
+        *whole = true;
+        return 0;
     }
     unsigned k = 0;
     off_t start = 0;
@@ -395,7 +399,8 @@ static int read_par(struct par_job *jobs, unsigned n, const char *path)
     }
     if (k < 2) {
         close(fd);
-        return 1;
+        *whole = true;
+        return 0;
     }
     unsigned started = 0;
     int rc = 0;
@@ -438,10 +443,11 @@ int cli_read_inputs_par(char **paths, int n_paths,
         rc = read_one(&jobs[0].r, "-", chunk);
     }
     for (int i = 0; i < n_paths && rc == 0; i++) {
-        rc = n_workers > 1 && !opts->text_lines && strcmp(paths[i], "-") != 0
-                 ? read_par(jobs, n_workers, paths[i])
-                 : 1;
-        if (rc == 1) {
+        bool whole = true;
+        if (n_workers > 1 && !opts->text_lines && strcmp(paths[i], "-") != 0) {
+            rc = read_par(jobs, n_workers, paths[i], &whole);
+        }
+        if (rc == 0 && whole) {
             rc = read_one(&jobs[0].r, paths[i], chunk);
         }
     }

@@ -78,7 +78,10 @@ static const struct verb verbs[] = {
       "\n"
       "Files of 16 MiB or more are cut at record boundaries and read on\n"
       "--threads threads (default: the CPUs this process may use), with\n"
-      "the same counts as one thread.\n", NULL },
+      "the same counts as one thread for well-formed input. The cap of\n"
+      "16M distinct keys is shared by the threads; keys past a thread's\n"
+      "share are not counted and are reported.\n",
+      NULL },
     { "collect", cmd_collect,
       "sources -> queue -> archive -> normalize, live",
       "usage: roost collect --source SPEC [--source SPEC...] --archive DIR\n"

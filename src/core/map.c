@@ -124,7 +124,9 @@ int roost_map_merge(struct roost_map *dst, const struct roost_map *src)
             continue;
         }
         int rc = roost_map_add(dst, e->key.ptr, e->key.len, e->count);
-        if (rc < 0 && rc != ROOST_ELIMIT) {
+        if (rc == ROOST_ELIMIT) {
+            dst->n_dropped += e->count - 1; /* every occurrence refused */
+        } else if (rc < 0) {
             return rc;
         }
     }

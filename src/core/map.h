@@ -40,8 +40,8 @@ int roost_map_add(struct roost_map *m, const char *key, size_t len,
                   uint64_t n);
 
 /* roost_map_merge - add every count of src into dst (src unchanged);
- * keys dst cannot take count in dst->n_dropped, src's own n_dropped is
- * added too. Returns 0 or ROOST_ENOMEM. */
+ * the occurrences of keys dst cannot take count in dst->n_dropped, as do
+ * src's own. Returns 0 or ROOST_ENOMEM. */
 int roost_map_merge(struct roost_map *dst, const struct roost_map *src);
 
 /* roost_map_get - the count of key, 0 when absent. */

@@ -823,13 +823,18 @@ static int archiver_start(struct roost_pipeline *p)
 }
 
 /* archiver_join - wait for the archive stage to end; on abort (the
- * processing failed) what it still holds is dropped. */
+ * processing failed) what it still holds is dropped unarchived: those
+ * records were never acknowledged, so their sources send them again. */
 static void archiver_join(struct roost_pipeline *p, bool abort)
 {
     if (!p->archiver_running) {
         return;
     }
     if (abort) {
+        /* Archive nothing more (a stop, which no caller reads; a real
+         * archive failure keeps its code). */
+        int none = 0;
+        atomic_compare_exchange_strong(&p->archiver_rc, &none, ROOST_EINVAL);
         roost_queue_close(p->archived); /* its pushes now drop */
     }
     roost_queue_close(p->queue);

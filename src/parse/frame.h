@@ -123,7 +123,8 @@ int roost_frame_feed(struct roost_frame *f, const char *p, size_t len);
  * Ownership: borrows p beyond the call: the caller keeps p[0..len) readable
  * and unchanged until its next roost_frame_feed*() on f or
  * roost_frame_fini(), whichever comes first (feeding again copies what is
- * still pending of p, so p may be released right after that call). Every
+ * still pending of p, so p may be released right after that call; a feed
+ * of 0 bytes does nothing and releases nothing). Every
  * record whose bytes lie whole in p, good, broken or an oversize prefix,
  * comes out of roost_frame_next() as a view into p, valid as long as p is;
  * only records split across feeds and SSE event data (joined from data:
