@@ -189,6 +189,16 @@ static const char *const user_keys[U_COUNT] = {
 };
 static struct roost_json_keyset user_ks = ROOST_JSON_KEYSET(user_keys);
 
+/* The user keys read without ROOST_WANT_PROFILE: the first slots of
+ * user_keys, so the same enum indexes both. A user object has ~40 members;
+ * with three keys most are dismissed on their length alone. */
+static const char *const user_id_keys[U_SCREEN_NAME + 1] = {
+    [U_ID_STR] = "id_str",
+    [U_ID] = "id",
+    [U_SCREEN_NAME] = "screen_name",
+};
+static struct roost_json_keyset user_id_ks = ROOST_JSON_KEYSET(user_id_keys);
+
 /* extended_tweet */
 enum ext_key { X_FULL_TEXT, X_ENTITIES, X_EXTENDED_ENTITIES, X_COUNT };
 
@@ -687,12 +697,26 @@ struct status_fields {
     uint32_t u[U_COUNT]; /* its user (user_ks) */
 };
 
+/* read_user - fill fu (U_COUNT slots) from user object o: every key, or
+ * only the ids and handle when the caller wants no profile. */
+static void read_user(const struct x1 *x, uint32_t o, uint32_t *fu)
+{
+    if (x->n->want & ROOST_WANT_PROFILE) {
+        roost_json_fields(x->d, o, &user_ks, fu);
+        return;
+    }
+    roost_json_fields(x->d, o, &user_id_ks, fu);
+    for (uint32_t i = U_SCREEN_NAME + 1; i < U_COUNT; i++) {
+        fu[i] = ROOST_JSON_NONE;
+    }
+}
+
 /* read_status - fill sf from status object o; false if o is no object. */
 static bool read_status(const struct x1 *x, uint32_t o,
                         struct status_fields *sf)
 {
     bool is = roost_json_fields(x->d, o, &status_ks, sf->s);
-    roost_json_fields(x->d, sf->s[S_USER], &user_ks, sf->u);
+    read_user(x, sf->s[S_USER], sf->u);
     return is;
 }
 
@@ -1125,7 +1149,7 @@ static int record(struct x1 *x, uint32_t o)
     }
     if (f[S_ID_STR] != ROOST_JSON_NONE || f[S_TEXT] != ROOST_JSON_NONE ||
         f[S_FULL_TEXT] != ROOST_JSON_NONE) {
-        roost_json_fields(x->d, f[S_USER], &user_ks, sf.u);
+        read_user(x, f[S_USER], sf.u);
         return status(x, &sf, false, 0);
     }
     if (is_obj(x, f[S_USER])) {

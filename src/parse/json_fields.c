@@ -130,6 +130,7 @@ static void build(struct roost_json_keyset *ks)
     uint32_t mask = (1u << lg) - 1;
     ks->shift = (uint8_t)(32 - lg);
     ks->max_len = 0;
+    memset(ks->lens, 0, sizeof(ks->lens));
     for (uint32_t i = 0; i < n; i++) {
         ok[i] = usable(ks, i);
         assert(ok[i] && "keyset key empty, too long or repeated");
@@ -137,6 +138,9 @@ static void build(struct roost_json_keyset *ks)
         ks->mixes[i] = ok[i] ? mix(ks->keys[i], len) : 0;
         if (len > ks->max_len) {
             ks->max_len = (uint8_t)len;
+        }
+        if (ok[i]) {
+            ks->lens[len / 64] |= (uint64_t)1 << (len % 64);
         }
     }
     uint32_t best_mul = 0, best = UINT32_MAX;
@@ -173,6 +177,7 @@ struct probe {
     const char *const *keys;
     const uint32_t *mixes;
     const uint8_t *tab;
+    const uint64_t *lens;
     uint32_t mul;
     uint32_t shift;
     uint32_t mask;
@@ -185,6 +190,7 @@ static inline struct probe probe_of(const struct roost_json_keyset *ks)
         .keys = ks->keys,
         .mixes = ks->mixes,
         .tab = ks->tab,
+        .lens = ks->lens,
         .mul = ks->mul,
         .shift = ks->shift,
         .mask = UINT32_MAX >> ks->shift,
@@ -196,7 +202,8 @@ static inline struct probe probe_of(const struct roost_json_keyset *ks)
 /* find - slot of key (p, len), or -1. */
 static inline int find(const struct probe *pr, const char *p, size_t len)
 {
-    if (len - 1 >= pr->max_len) { /* also len 0: no key is empty */
+    if (len - 1 >= pr->max_len || /* also len 0: no key is empty */
+        !(pr->lens[len / 64] >> (len % 64) & 1)) {
         return -1;
     }
     uint32_t m = mix(p, len);

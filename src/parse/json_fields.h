@@ -24,9 +24,13 @@
  * ROOST_JSON_NONE. Only the public tape of json.h is read.
  *
  * The keyset's lookup table (a small multiplicative hash on the key's
- * length and three of its bytes, searched until it has no collisions) is
- * built by the first call that uses it and never changes afterwards; the
- * build is serialized, so one keyset may be shared by every thread.
+ * length and three of its bytes, searched until it has no collisions) and
+ * a bitmap of its key lengths, which dismisses most members of a big
+ * object before any hashing, are built by the first call that uses it and
+ * never change afterwards; the build is serialized, so one keyset may be
+ * shared by every thread. A small keyset is cheaper than a big one whose
+ * extra slots go unread: fmt_x1 reads a user with three keys unless the
+ * caller wants the profile.
  */
 #ifndef ROOST_PARSE_JSON_FIELDS_H
 #define ROOST_PARSE_JSON_FIELDS_H
@@ -50,6 +54,9 @@ struct roost_json_keyset {
     uint32_t mul;            /* private: hash multiplier */
     uint8_t shift;           /* private: 32 - log2(buckets) */
     uint8_t max_len;         /* private: longest key */
+    /* private: bit n set when some key is n bytes long; most members of a
+     * big object are then dismissed on their length alone */
+    uint64_t lens[(ROOST_JSON_FIELDS_MAX_KEY_LEN + 64) / 64];
     /* private: per slot, the key's length and three of its bytes */
     uint32_t mixes[ROOST_JSON_FIELDS_MAX_KEYS];
     /* private: bucket -> slot + 1, 0 when empty (linear probing) */

@@ -25,6 +25,9 @@ static const char *const tweet_keys[T_COUNT] = {
 };
 static struct roost_json_keyset tweet_ks = ROOST_JSON_KEYSET(tweet_keys);
 
+#define K16 "kkkkkkkkkkkkkkkk"
+#define L16 "LLLLLLLLLLLLLLLL"
+
 /* Keys sharing lengths, prefixes, first/middle/last bytes, and a key
  * longer than 16 bytes that differs only in its middle. */
 static const char *const tricky_keys[] = {
@@ -57,7 +60,10 @@ static const char *const tricky_keys[] = {
     "abcdefghXjklmnopq",
     "abcdefghijklmnopqrstuvwxyz0123456789",
     "abcdefghijklmnopqrstuvwxyz012345678X",
-    "\xc3\xa9t\xc3\xa9", /* été, non-ASCII */
+    /* Lengths past the first word of the keyset's length bitmap. */
+    K16 K16 K16 "kkkkkkkkkkkk_064",
+    L16 L16 L16 L16 L16 L16 "_100",
+    "\xc3\xa9t\xc3\xa9", /* été, non-ASCII: last (test_escaped_keys) */
 };
 #define N_TRICKY (sizeof(tricky_keys) / sizeof(tricky_keys[0]))
 static struct roost_json_keyset tricky_ks = ROOST_JSON_KEYSET(tricky_keys);
@@ -295,6 +301,8 @@ static void test_random_vs_getn(void)
         "abcdefghijklmnopq",
         "abcdefghXjklmnopq",
         "in_reply_to_user_id",
+        K16 K16 K16 "kkkkkkkkkkkk_064",
+        K16 K16 K16 "kkkkkkkkkkk_063",
     };
     size_t n_alpha = sizeof(alpha) / sizeof(alpha[0]);
     struct roost_json_doc d;
