@@ -43,9 +43,16 @@
  * record/recordWithMedia of an app.bsky.feed.post -> ROOST_REF_QUOTE.
  * reply.parent -> ROOST_REF_REPLY. Self-labels (porn, sexual, nudity,
  * graphic-media) set sensitive. Jetstream carries no counts or client.
+ *
+ * roost_norm.want: the id, author.id and refs (reply parent, quoted post)
+ * are always read. Facets need the text (their offsets index it), so it
+ * is copied when TEXT or ENTITIES is wanted but kept in the post only for
+ * TEXT; facets, record.tags and media/external embeds only for ENTITIES;
+ * url, created_at, lang, labels and the thread root only for DETAIL.
  */
 #include <string.h>
 
+#include "parse/json_fields.h"
 #include "parse/post_int.h"
 
 #define POST_NSID       "app.bsky.feed.post"
@@ -53,6 +60,44 @@
 #define MENTION_FEATURE "app.bsky.richtext.facet#mention"
 #define LINK_FEATURE    "app.bsky.richtext.facet#link"
 #define IMG_CDN         "https://cdn.bsky.app/img/feed_fullsize/plain/"
+
+/* Members read from an event, its commit and a post record: each object
+ * is walked once (json_fields.h) instead of once per key. */
+enum { EV_DID, EV_KIND, EV_TIME_US, EV_COMMIT, EV_IDENTITY, EV_ACCOUNT, EV_N };
+static const char *const ev_keys[EV_N] = {
+    [EV_DID] = "did",           [EV_KIND] = "kind",
+    [EV_TIME_US] = "time_us",   [EV_COMMIT] = "commit",
+    [EV_IDENTITY] = "identity", [EV_ACCOUNT] = "account",
+};
+static struct roost_json_keyset ev_ks = ROOST_JSON_KEYSET(ev_keys);
+
+enum { CM_COLLECTION, CM_OPERATION, CM_RKEY, CM_RECORD, CM_N };
+static const char *const cm_keys[CM_N] = {
+    [CM_COLLECTION] = "collection",
+    [CM_OPERATION] = "operation",
+    [CM_RKEY] = "rkey",
+    [CM_RECORD] = "record",
+};
+static struct roost_json_keyset cm_ks = ROOST_JSON_KEYSET(cm_keys);
+
+enum {
+    RC_TEXT,
+    RC_CREATED_AT,
+    RC_LANGS,
+    RC_LABELS,
+    RC_REPLY,
+    RC_FACETS,
+    RC_TAGS,
+    RC_EMBED,
+    RC_N
+};
+static const char *const rc_keys[RC_N] = {
+    [RC_TEXT] = "text",   [RC_CREATED_AT] = "createdAt",
+    [RC_LANGS] = "langs", [RC_LABELS] = "labels",
+    [RC_REPLY] = "reply", [RC_FACETS] = "facets",
+    [RC_TAGS] = "tags",   [RC_EMBED] = "embed",
+};
+static struct roost_json_keyset rc_ks = ROOST_JSON_KEYSET(rc_keys);
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -236,14 +281,15 @@ static int add_feature(struct roost_norm *n, struct roost_post *p,
     return 0;
 }
 
+/* text: the post's text, also when the post does not keep it (want). */
 static int add_facets(struct roost_norm *n, struct roost_post *p,
-                      const struct roost_json_doc *d, uint32_t rec)
+                      const struct roost_json_doc *d, uint32_t facets,
+                      struct roost_str text)
 {
-    uint32_t facets = roost_json_get(d, rec, "facets");
     if (!roost_json_is(d, facets, ROOST_JSON_ARRAY)) {
         return 0;
     }
-    struct cp_cursor cur = { p->text, 0, 0 };
+    struct cp_cursor cur = { text, 0, 0 };
     for (uint32_t f = facets + 1; f < d->toks[facets].next;
          f = roost_json_next_sibling(d, f)) {
         uint32_t index = roost_json_get(d, f, "index");
@@ -252,12 +298,12 @@ static int add_facets(struct roost_norm *n, struct roost_post *p,
             !roost_json_i64(d, roost_json_get(d, index, "byteEnd"), &be)) {
             continue;
         }
-        if (bs < 0 || be <= bs || (uint64_t)be > p->text.len ||
-            is_cont(&p->text, (size_t)bs) || is_cont(&p->text, (size_t)be)) {
+        if (bs < 0 || be <= bs || (uint64_t)be > text.len ||
+            is_cont(&text, (size_t)bs) || is_cont(&text, (size_t)be)) {
             continue; /* a bad range: skip the facet, keep the post */
         }
         struct roost_str slice =
-            roost_str_make(p->text.ptr + bs, (size_t)(be - bs));
+            roost_str_make(text.ptr + bs, (size_t)(be - bs));
         uint32_t start = cp_at(&cur, (size_t)bs);
         uint32_t end = cp_at(&cur, (size_t)be);
         uint32_t feats = roost_json_get(d, f, "features");
@@ -277,9 +323,8 @@ static int add_facets(struct roost_norm *n, struct roost_post *p,
 
 /* record.tags: hashtags that are not in the text. */
 static int add_record_tags(struct roost_norm *n, struct roost_post *p,
-                           const struct roost_json_doc *d, uint32_t rec)
+                           const struct roost_json_doc *d, uint32_t tags)
 {
-    uint32_t tags = roost_json_get(d, rec, "tags");
     if (!roost_json_is(d, tags, ROOST_JSON_ARRAY)) {
         return 0;
     }
@@ -385,11 +430,12 @@ static int add_media_embed(struct roost_norm *n, struct roost_post *p,
     return 0;
 }
 
+/* ents: whether media and external links are wanted (the quote ref is
+ * read either way). */
 static int add_embed(struct roost_norm *n, struct roost_post *p,
-                     const struct roost_json_doc *d, uint32_t rec,
-                     struct roost_str did)
+                     const struct roost_json_doc *d, uint32_t emb,
+                     struct roost_str did, bool ents)
 {
-    uint32_t emb = roost_json_get(d, rec, "embed");
     if (!roost_json_is(d, emb, ROOST_JSON_OBJECT)) {
         return 0;
     }
@@ -399,12 +445,14 @@ static int add_embed(struct roost_norm *n, struct roost_post *p,
         quoted = roost_json_path(d, emb, "record.uri");
     } else if (str_eq(type, "app.bsky.embed.recordWithMedia")) {
         quoted = roost_json_path(d, emb, "record.record.uri");
-        int rc = add_media_embed(n, p, d, roost_json_get(d, emb, "media"), did);
+        int rc = ents ? add_media_embed(n, p, d,
+                                        roost_json_get(d, emb, "media"), did)
+                      : 0;
         if (rc < 0) {
             return rc;
         }
     } else {
-        return add_media_embed(n, p, d, emb, did);
+        return ents ? add_media_embed(n, p, d, emb, did) : 0;
     }
     struct roost_str uri = roost__norm_str(n, d, quoted);
     /* embed.record also embeds lists, feeds and starter packs. */
@@ -414,11 +462,11 @@ static int add_embed(struct roost_norm *n, struct roost_post *p,
     return 0;
 }
 
-static bool self_labeled(const struct roost_json_doc *d, uint32_t rec)
+static bool self_labeled(const struct roost_json_doc *d, uint32_t labels)
 {
     static const char *const adult[] = { "porn", "sexual", "nudity",
                                          "graphic-media" };
-    uint32_t vals = roost_json_path(d, rec, "labels.values");
+    uint32_t vals = roost_json_get(d, labels, "values");
     if (!roost_json_is(d, vals, ROOST_JSON_ARRAY)) {
         return false;
     }
@@ -437,12 +485,13 @@ static bool self_labeled(const struct roost_json_doc *d, uint32_t rec)
 /* ---- events -------------------------------------------------------------- */
 
 static int post_from_commit(struct roost_norm *n,
-                            const struct roost_json_doc *d, uint32_t commit,
+                            const struct roost_json_doc *d, uint32_t rec,
                             struct roost_str did, struct roost_str rkey,
                             int64_t ts_ms, struct roost_diag *diag)
 {
-    uint32_t rec = roost_json_get(d, commit, "record");
-    uint32_t text_tok = roost_json_get(d, rec, "text");
+    uint32_t f[RC_N];
+    roost_json_fields(d, rec, &rc_ks, f);
+    uint32_t text_tok = f[RC_TEXT];
     if (!roost_json_is(d, text_tok, ROOST_JSON_STRING)) {
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "jetstream: post record without text");
@@ -454,39 +503,59 @@ static int post_from_commit(struct roost_norm *n,
     p->format = ROOST_FMT_JETSTREAM;
     p->platform = ROOST_PLATFORM_BLUESKY;
     p->entities_delivered = true; /* facets / tags are authoritative */
+    const unsigned want = n->want;
     const struct roost_str url[] = { ROOST_STR_LIT("https://bsky.app/profile/"),
                                      did, ROOST_STR_LIT("/post/"), rkey };
     p->id = post_uri(n, did, rkey);
-    p->url = cat(n, url, 4);
-    p->text = roost__norm_str(n, d, text_tok);
-    if (p->id.ptr == NULL || p->url.ptr == NULL || p->text.ptr == NULL) {
+    if (p->id.ptr == NULL) {
         return enomem(diag);
     }
     p->author.id = did;
-    p->created_at_ms = roost__norm_time(d, roost_json_get(d, rec, "createdAt"));
-    if (p->created_at_ms == 0) {
-        p->created_at_ms = ts_ms;
+    if (want & ROOST_WANT_DETAIL) {
+        p->url = cat(n, url, 4);
+        if (p->url.ptr == NULL) {
+            return enomem(diag);
+        }
     }
-    p->lang = roost__norm_str(n, d, roost_json_path(d, rec, "langs.0"));
-    p->sensitive = self_labeled(d, rec);
+    struct roost_str text = ROOST_STR_NULL;
+    if (want & (ROOST_WANT_TEXT | ROOST_WANT_ENTITIES)) {
+        text = roost__norm_str(n, d, text_tok);
+        if (text.ptr == NULL) {
+            return enomem(diag);
+        }
+        if (want & ROOST_WANT_TEXT) {
+            p->text = text;
+        }
+    }
+    if (want & ROOST_WANT_DETAIL) {
+        p->created_at_ms = roost__norm_time(d, f[RC_CREATED_AT]);
+        if (p->created_at_ms == 0) {
+            p->created_at_ms = ts_ms;
+        }
+        p->lang = roost__norm_str(n, d, roost_json_path(d, f[RC_LANGS], "0"));
+        p->sensitive = self_labeled(d, f[RC_LABELS]);
+    }
 
+    uint32_t reply = f[RC_REPLY];
     struct roost_str parent =
-        roost__norm_str(n, d, roost_json_path(d, rec, "reply.parent.uri"));
-    struct roost_str root =
-        roost__norm_str(n, d, roost_json_path(d, rec, "reply.root.uri"));
-    p->conversation_id = root.ptr != NULL ? root : p->id;
+        roost__norm_str(n, d, roost_json_path(d, reply, "parent.uri"));
+    if (want & ROOST_WANT_DETAIL) {
+        struct roost_str root =
+            roost__norm_str(n, d, roost_json_path(d, reply, "root.uri"));
+        p->conversation_id = root.ptr != NULL ? root : p->id;
+    }
     int rc = 0;
     if (parent.ptr != NULL) {
         rc = add_ref(n, p, ROOST_REF_REPLY, parent);
     }
-    if (rc == 0) {
-        rc = add_facets(n, p, d, rec);
+    if (rc == 0 && (want & ROOST_WANT_ENTITIES)) {
+        rc = add_facets(n, p, d, f[RC_FACETS], text);
+    }
+    if (rc == 0 && (want & ROOST_WANT_ENTITIES)) {
+        rc = add_record_tags(n, p, d, f[RC_TAGS]);
     }
     if (rc == 0) {
-        rc = add_record_tags(n, p, d, rec);
-    }
-    if (rc == 0) {
-        rc = add_embed(n, p, d, rec, did);
+        rc = add_embed(n, p, d, f[RC_EMBED], did, want & ROOST_WANT_ENTITIES);
     }
     return rc < 0 ? enomem(diag) : 0;
 }
@@ -506,16 +575,14 @@ static struct roost_ctl *add_ctl(struct roost_norm *n, enum roost_ctl_kind k,
 }
 
 static int on_commit(struct roost_norm *n, const struct roost_json_doc *d,
-                     uint32_t root, struct roost_str did, int64_t ts_ms,
+                     uint32_t commit, struct roost_str did, int64_t ts_ms,
                      struct roost_diag *diag)
 {
-    uint32_t commit = roost_json_get(d, root, "commit");
-    struct roost_str coll =
-        roost__norm_str(n, d, roost_json_get(d, commit, "collection"));
-    struct roost_str op =
-        roost__norm_str(n, d, roost_json_get(d, commit, "operation"));
-    struct roost_str rkey =
-        roost__norm_str(n, d, roost_json_get(d, commit, "rkey"));
+    uint32_t f[CM_N];
+    roost_json_fields(d, commit, &cm_ks, f);
+    struct roost_str coll = roost__norm_str(n, d, f[CM_COLLECTION]);
+    struct roost_str op = roost__norm_str(n, d, f[CM_OPERATION]);
+    struct roost_str rkey = roost__norm_str(n, d, f[CM_RKEY]);
     if (coll.ptr == NULL || op.ptr == NULL || rkey.ptr == NULL ||
         rkey.len == 0) {
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
@@ -524,7 +591,7 @@ static int on_commit(struct roost_norm *n, const struct roost_json_doc *d,
     }
     bool is_post = str_eq(coll, POST_NSID);
     if (is_post && (str_eq(op, "create") || str_eq(op, "update"))) {
-        return post_from_commit(n, d, commit, did, rkey, ts_ms, diag);
+        return post_from_commit(n, d, f[CM_RECORD], did, rkey, ts_ms, diag);
     }
     struct roost_ctl *c;
     if (is_post && str_eq(op, "delete")) {
@@ -542,15 +609,14 @@ static int on_commit(struct roost_norm *n, const struct roost_json_doc *d,
     c->code = coll;
     c->reason = op;
     c->post_id =
-        roost__norm_str(n, d, roost_json_path(d, commit, "record.subject.uri"));
+        roost__norm_str(n, d, roost_json_path(d, f[CM_RECORD], "subject.uri"));
     return 0;
 }
 
 static int on_account(struct roost_norm *n, const struct roost_json_doc *d,
-                      uint32_t root, struct roost_str did, int64_t ts_ms,
+                      uint32_t acct, struct roost_str did, int64_t ts_ms,
                       struct roost_diag *diag)
 {
-    uint32_t acct = roost_json_get(d, root, "account");
     struct roost_str status =
         roost__norm_str(n, d, roost_json_get(d, acct, "status"));
     bool active = roost_json_bool(d, roost_json_get(d, acct, "active"));
@@ -573,25 +639,24 @@ int roost__fmt_jetstream(struct roost_norm *n, const struct roost_json_doc *d,
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "jetstream: event is not an object");
     }
-    struct roost_str did =
-        roost__norm_str(n, d, roost_json_get(d, root, "did"));
-    struct roost_str kind =
-        roost__norm_str(n, d, roost_json_get(d, root, "kind"));
+    uint32_t f[EV_N];
+    roost_json_fields(d, root, &ev_ks, f);
+    struct roost_str did = roost__norm_str(n, d, f[EV_DID]);
+    struct roost_str kind = roost__norm_str(n, d, f[EV_KIND]);
     if (did.ptr == NULL || did.len == 0 || kind.ptr == NULL) {
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "jetstream: event without did or kind");
     }
     int64_t time_us = 0;
     int64_t ts_ms = 0;
-    if (roost_json_i64(d, roost_json_get(d, root, "time_us"), &time_us) &&
-        time_us > 0) {
+    if (roost_json_i64(d, f[EV_TIME_US], &time_us) && time_us > 0) {
         ts_ms = time_us / 1000;
     }
     if (str_eq(kind, "commit")) {
-        return on_commit(n, d, root, did, ts_ms, diag);
+        return on_commit(n, d, f[EV_COMMIT], did, ts_ms, diag);
     }
     if (str_eq(kind, "account")) {
-        return on_account(n, d, root, did, ts_ms, diag);
+        return on_account(n, d, f[EV_ACCOUNT], did, ts_ms, diag);
     }
     enum roost_ctl_kind k =
         str_eq(kind, "identity") ? ROOST_CTL_IDENTITY : ROOST_CTL_OTHER;
@@ -601,7 +666,7 @@ int roost__fmt_jetstream(struct roost_norm *n, const struct roost_json_doc *d,
     }
     if (k == ROOST_CTL_IDENTITY) {
         c->reason =
-            roost__norm_str(n, d, roost_json_path(d, root, "identity.handle"));
+            roost__norm_str(n, d, roost_json_get(d, f[EV_IDENTITY], "handle"));
     } else {
         c->code = kind;
     }

@@ -50,6 +50,15 @@
  * class="quote-inline"><br><br>RE: <a href=...>...</a></span>; it is kept
  * (text and link), as clients without quote support show it.
  *
+ * roost_norm.want: ids, author id and acct, and refs (reply, reblog,
+ * quote) are always read, and referenced posts always emitted. Entity
+ * offsets index the text, so content goes through roost__html_to_text()
+ * when TEXT or ENTITIES is wanted, but the post keeps it only for TEXT;
+ * tags, mentions, links, card and media only for ENTITIES; the profile
+ * (display name, note through HTML to text, avatar, counts) only for
+ * PROFILE; created_at, language, url, application, sensitive and the
+ * counts only for DETAIL.
+ *
  * Strings from n->sub live in its own scratch or in the payload (itself in
  * the outer doc's scratch): all of them lie outside [in_lo, in_hi), so the
  * helpers copy them into the arena and posts outlive the next sub parse.
@@ -228,7 +237,7 @@ static bool has_url(const struct roost_post *p, struct roost_str url)
 }
 
 static int add_links(struct roost_norm *n, struct roost_post *p,
-                     struct roost_str html)
+                     struct roost_str html, struct roost_str text)
 {
     size_t pos = 0, cursor = 0;
     struct anchor a;
@@ -249,8 +258,8 @@ static int add_links(struct roost_norm *n, struct roost_post *p,
         }
         e->expanded = href;
         e->text = shown.len > 0 ? shown : href;
-        size_t b = find(p->text, cursor, 0, shown, false, false);
-        place(e, p->text, b, shown.len);
+        size_t b = find(text, cursor, 0, shown, false, false);
+        place(e, text, b, shown.len);
         if (b != SIZE_MAX) {
             cursor = b + shown.len;
         }
@@ -260,8 +269,10 @@ static int add_links(struct roost_norm *n, struct roost_post *p,
 
 /* ---- one status ---------------------------------------------------------- */
 
+/* text: the post's text, also when the post does not keep it (want). */
 static int add_tags(struct roost_norm *n, struct roost_post *p,
-                    const struct roost_json_doc *d, uint32_t st)
+                    const struct roost_json_doc *d, uint32_t st,
+                    struct roost_str text)
 {
     uint32_t tags = roost_json_get(d, st, "tags");
     if (!roost_json_is(d, tags, ROOST_JSON_ARRAY)) {
@@ -282,11 +293,11 @@ static int add_tags(struct roost_norm *n, struct roost_post *p,
         }
         e->text = name;
         e->expanded = roost__norm_str(n, d, roost_json_get(d, t, "url"));
-        size_t b = find(p->text, cursor, '#', name, true, true);
+        size_t b = find(text, cursor, '#', name, true, true);
         if (b == SIZE_MAX && cursor > 0) {
-            b = find(p->text, 0, '#', name, true, true); /* out of order */
+            b = find(text, 0, '#', name, true, true); /* out of order */
         }
-        place(e, p->text, b, name.len + 1);
+        place(e, text, b, name.len + 1);
         if (b != SIZE_MAX) {
             cursor = b + name.len + 1;
         }
@@ -295,7 +306,8 @@ static int add_tags(struct roost_norm *n, struct roost_post *p,
 }
 
 static int add_mentions(struct roost_norm *n, struct roost_post *p,
-                        const struct roost_json_doc *d, uint32_t st)
+                        const struct roost_json_doc *d, uint32_t st,
+                        struct roost_str text)
 {
     uint32_t ms = roost_json_get(d, st, "mentions");
     if (!roost_json_is(d, ms, ROOST_JSON_ARRAY)) {
@@ -319,13 +331,13 @@ static int add_mentions(struct roost_norm *n, struct roost_post *p,
         e->text = acct;
         e->expanded = roost__norm_text(n, d, roost_json_get(d, m, "id"));
         /* Content shows "@username"; fall back to the full acct. */
-        size_t b = find(p->text, cursor, '@', user, true, true);
+        size_t b = find(text, cursor, '@', user, true, true);
         size_t blen = user.len + 1;
         if (b == SIZE_MAX) {
-            b = find(p->text, cursor, '@', acct, true, true);
+            b = find(text, cursor, '@', acct, true, true);
             blen = acct.len + 1;
         }
-        place(e, p->text, b, blen);
+        place(e, text, b, blen);
         if (b != SIZE_MAX) {
             cursor = b + blen;
         }
@@ -387,6 +399,9 @@ static void fill_author(struct roost_norm *n, struct roost_author *a,
 {
     a->id = roost__norm_text(n, d, roost_json_get(d, acct, "id"));
     a->handle = roost__norm_str(n, d, roost_json_get(d, acct, "acct"));
+    if (!(n->want & ROOST_WANT_PROFILE)) {
+        return;
+    }
     a->name = roost__norm_str(n, d, roost_json_get(d, acct, "display_name"));
     a->description = roost__html_to_text(
         n, roost__norm_str(n, d, roost_json_get(d, acct, "note")));
@@ -443,25 +458,30 @@ static int status_post(struct roost_norm *n, const struct roost_json_doc *d,
                        uint32_t st, bool referenced, int depth,
                        struct roost_diag *diag);
 
+/* text, html: the post's text and content, NULL views when not wanted. */
 static int fill_status(struct roost_norm *n, struct roost_post *p,
                        const struct roost_json_doc *d, uint32_t st,
-                       struct roost_str html)
+                       struct roost_str text, struct roost_str html)
 {
+    const unsigned want = n->want;
     uint32_t acct = roost_json_get(d, st, "account");
     fill_author(n, &p->author, d, acct);
-    p->created_at_ms = roost__norm_time(d, roost_json_get(d, st, "created_at"));
-    p->lang = roost__norm_str(n, d, roost_json_get(d, st, "language"));
-    p->url = roost__norm_str(n, d, roost_json_get(d, st, "url"));
-    if (p->url.ptr == NULL) {
-        p->url = roost__norm_str(n, d, roost_json_get(d, st, "uri"));
+    if (want & ROOST_WANT_DETAIL) {
+        p->created_at_ms =
+            roost__norm_time(d, roost_json_get(d, st, "created_at"));
+        p->lang = roost__norm_str(n, d, roost_json_get(d, st, "language"));
+        p->url = roost__norm_str(n, d, roost_json_get(d, st, "url"));
+        if (p->url.ptr == NULL) {
+            p->url = roost__norm_str(n, d, roost_json_get(d, st, "uri"));
+        }
+        p->source =
+            roost__norm_str(n, d, roost_json_path(d, st, "application.name"));
+        p->sensitive = roost_json_bool(d, roost_json_get(d, st, "sensitive"));
+        p->retweets = roost__norm_count(d, st, "reblogs_count");
+        p->likes = roost__norm_count(d, st, "favourites_count");
+        p->replies = roost__norm_count(d, st, "replies_count");
+        p->quotes = roost__norm_count(d, st, "quotes_count");
     }
-    p->source =
-        roost__norm_str(n, d, roost_json_path(d, st, "application.name"));
-    p->sensitive = roost_json_bool(d, roost_json_get(d, st, "sensitive"));
-    p->retweets = roost__norm_count(d, st, "reblogs_count");
-    p->likes = roost__norm_count(d, st, "favourites_count");
-    p->replies = roost__norm_count(d, st, "replies_count");
-    p->quotes = roost__norm_count(d, st, "quotes_count");
 
     int rc = add_ref(n, p, d, ROOST_REF_REPLY,
                      roost_json_get(d, st, "in_reply_to_id"), ROOST_JSON_NONE);
@@ -486,14 +506,15 @@ static int fill_status(struct roost_norm *n, struct roost_post *p,
                           roost_json_get(d, quote, "quoted_status_id"),
                           ROOST_JSON_NONE);
     }
-    if (rc == 0) {
-        rc = add_tags(n, p, d, st);
+    if (rc < 0 || !(want & ROOST_WANT_ENTITIES)) {
+        return rc;
     }
+    rc = add_tags(n, p, d, st, text);
     if (rc == 0) {
-        rc = add_mentions(n, p, d, st);
+        rc = add_mentions(n, p, d, st, text);
     }
     if (rc == 0 && html.ptr != NULL) {
-        rc = add_links(n, p, html);
+        rc = add_links(n, p, html, text);
     }
     struct roost_str card =
         roost__norm_str(n, d, roost_json_path(d, st, "card.url"));
@@ -530,13 +551,21 @@ static int status_post(struct roost_norm *n, const struct roost_json_doc *d,
     p->entities_delivered = true; /* facets / tags are authoritative */
     p->referenced = referenced;
     p->id = id;
-    p->text = status_text(n, d, st);
-    if (p->text.ptr == NULL) {
-        return enomem(diag);
+    const unsigned want = n->want;
+    struct roost_str text = ROOST_STR_NULL, html = ROOST_STR_NULL;
+    if (want & (ROOST_WANT_TEXT | ROOST_WANT_ENTITIES)) {
+        text = status_text(n, d, st);
+        if (text.ptr == NULL) {
+            return enomem(diag);
+        }
+        if (want & ROOST_WANT_TEXT) {
+            p->text = text;
+        }
     }
-    struct roost_str html =
-        roost__norm_str(n, d, roost_json_get(d, st, "content"));
-    if (fill_status(n, p, d, st, html) < 0) {
+    if (want & ROOST_WANT_ENTITIES) {
+        html = roost__norm_str(n, d, roost_json_get(d, st, "content"));
+    }
+    if (fill_status(n, p, d, st, text, html) < 0) {
         return enomem(diag);
     }
     /* p may move from here on: referenced posts grow n->posts. */
