@@ -99,6 +99,18 @@ static bool is_sep_cp(uint32_t c)
            (c >= 0x2190 && c <= 0x2BFF) || (c >= 0xFE00 && c <= 0xFE0F);
 }
 
+/* next_cp - the code point at p (len > 0 bytes), ' ' when invalid: an
+ * apostrophe is inner when the character after it, not its first byte, is
+ * a word character ("x'ש" is one word; "rock'—" is "rock"). */
+static uint32_t next_cp(const unsigned char *p, size_t len)
+{
+    uint32_t c = p[0];
+    if (c >= 0x80 && roost_utf8_decode(p, len, &c) == 0) {
+        c = ' ';
+    }
+    return c;
+}
+
 /* Length of the URL or mention token starting at i, or 0. */
 static size_t skip_token(const char *s, size_t len, size_t i)
 {
@@ -150,7 +162,8 @@ int roost_tokenize_words(const char *text, size_t len, roost_word_fn *fn,
             }
         }
         bool inner_apos = (cp == '\'' || cp == 0x2019) && wlen > 0 &&
-                          i + n < len && !is_sep_cp(p[i + n]);
+                          i + n < len && !is_sep_cp(next_cp(p + i + n,
+                                                            len - i - n));
         if (i < len && (!is_sep_cp(cp) || inner_apos)) {
             if (inner_apos) {
                 cp = '\'';

@@ -44,6 +44,18 @@ static void test_words_basic(void)
     check_words("   ", "");
 }
 
+/* An apostrophe is inner when the character after it is a word character:
+ * the decoded character, not its first byte (U+05E9 starts with 0xD7,
+ * which as a code point would be the separator U+00D7). */
+static void test_inner_apostrophe(void)
+{
+    check_words("rock'\xF0\x9F\x94\xA5 yes'\xE2\x80\x94 x'\xD7\xA9 done",
+                "rock|yes|x'\xD7\xA9|done|");
+    check_words("l\xE2\x80\x99homme it's' 'tis", "l'homme|it's|tis|");
+    check_words("end'", "end|");
+    check_words("a'\xFF", "a|"); /* an invalid byte after it ends the word */
+}
+
 static void test_fold_case(void)
 {
     struct roost_buf b;
@@ -56,4 +68,4 @@ static void test_fold_case(void)
     roost_buf_fini(&b);
 }
 
-CHECK_LIST(test_words_basic, test_fold_case)
+CHECK_LIST(test_words_basic, test_inner_apostrophe, test_fold_case)
