@@ -104,6 +104,9 @@ static size_t dec(const unsigned char *s, size_t n, uint32_t *cp)
 
 static void put(std::string &w, uint32_t c)
 {
+    if (w.size() + 4 > 256) {
+        return; // roost builds words in 256 bytes and drops the rest
+    }
     if (c < 0x80) {
         w += char(c);
     } else if (c < 0x800) {
@@ -139,8 +142,9 @@ static void words(std::string text,
         uint32_t c = ' ';
         size_t k = 1;
         if (i < n) {
-            if (w.empty() && (text.compare(i, 7, "http://") == 0 ||
-                              text.compare(i, 8, "https://") == 0 ||
+            // roost takes a URL only with a byte after "http(s)://"
+            if (w.empty() && ((n - i > 7 && text.compare(i, 7, "http://") == 0) ||
+                              (n - i > 8 && text.compare(i, 8, "https://") == 0) ||
                               s[i] == '@')) {
                 bool mention = s[i] == '@';
                 size_t j = i + 1;
@@ -156,8 +160,12 @@ static void words(std::string text,
             }
             k = dec(s + i, n - i, &c);
         }
+        uint32_t after = i + k < n ? s[i + k] : ' ';
+        if (after >= 0x80) {
+            dec(s + i + k, n - i - k, &after); // the character, as roost
+        }
         bool apos = (c == '\'' || c == 0x2019) && !w.empty() && i + k < n &&
-                    !is_sep(s[i + k]);
+                    !is_sep(after);
         if (i < n && (!is_sep(c) || apos)) {
             put(w, apos ? '\'' : fold(c));
         } else if (!w.empty()) {
