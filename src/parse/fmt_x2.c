@@ -56,13 +56,14 @@ struct find_cache {
 
 enum inc { INC_USERS, INC_TWEETS, INC_MEDIA, INC_PLACES, INC_COUNT };
 
-/* The member that names an includes item. */
-static const char *const inc_keys[INC_COUNT] = {
-    [INC_USERS] = "id",
-    [INC_TWEETS] = "id",
-    [INC_MEDIA] = "media_key",
-    [INC_PLACES] = "id",
-};
+/* The member that names an includes item: "media_key" for media, else
+ * "id". Read with a one-key keyset, as an item is read for that member
+ * alone and a lookup would hash-index its object first. */
+static const char *const id_keys[] = { "id" };
+static struct roost_json_keyset id_ks = ROOST_JSON_KEYSET(id_keys);
+static const char *const media_key_keys[] = { "media_key" };
+static struct roost_json_keyset media_key_ks =
+    ROOST_JSON_KEYSET(media_key_keys);
 
 struct x2 {
     struct roost_norm *n;
@@ -164,6 +165,35 @@ static const char *const ent_keys[E_COUNT] = {
 };
 static struct roost_json_keyset ent_ks = ROOST_JSON_KEYSET(ent_keys);
 
+/* The record's root, its includes, and an entities object (of a tweet or
+ * its note_tweet): small objects, but read for every record. */
+enum root_key { R_DATA, R_INCLUDES, R_MATCHING_RULES, R_ERRORS, R_COUNT };
+static const char *const root_keys[R_COUNT] = {
+    [R_DATA] = "data",
+    [R_INCLUDES] = "includes",
+    [R_MATCHING_RULES] = "matching_rules",
+    [R_ERRORS] = "errors",
+};
+static struct roost_json_keyset root_ks = ROOST_JSON_KEYSET(root_keys);
+
+/* The members of includes, by enum inc. */
+static const char *const includes_keys[INC_COUNT] = {
+    [INC_USERS] = "users",
+    [INC_TWEETS] = "tweets",
+    [INC_MEDIA] = "media",
+    [INC_PLACES] = "places",
+};
+static struct roost_json_keyset includes_ks = ROOST_JSON_KEYSET(includes_keys);
+
+enum ents_key { ES_HASHTAGS, ES_MENTIONS, ES_URLS, ES_CASHTAGS, ES_COUNT };
+static const char *const ents_keys[ES_COUNT] = {
+    [ES_HASHTAGS] = "hashtags",
+    [ES_MENTIONS] = "mentions",
+    [ES_URLS] = "urls",
+    [ES_CASHTAGS] = "cashtags",
+};
+static struct roost_json_keyset ents_ks = ROOST_JSON_KEYSET(ents_keys);
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static uint32_t get(const struct x2 *x, uint32_t o, const char *k)
@@ -224,9 +254,17 @@ static struct roost_str unescape(struct x2 *x, struct roost_str s)
     return u;
 }
 
+/* item_key - the text of the member that names item i of includes[w]. */
+static struct roost_str item_key(const struct x2 *x, enum inc w, uint32_t i)
+{
+    uint32_t v;
+    roost_json_fields(x->d, i, w == INC_MEDIA ? &media_key_ks : &id_ks, &v);
+    return roost_json_text(x->d, v);
+}
+
 /* find_cache_build - read the key of every item of array arr into c. */
 static void find_cache_build(const struct x2 *x, uint32_t arr,
-                             struct find_cache *c, const char *k)
+                             struct find_cache *c, enum inc w)
 {
     uint32_t i = arr + 1, end = x->d->toks[arr].next;
     uint32_t cap = x->d->toks[arr].len;
@@ -235,7 +273,7 @@ static void find_cache_build(const struct x2 *x, uint32_t arr,
     c->ents = cap > 0 ? roost_malloc((size_t)cap * sizeof(*c->ents)) : NULL;
     if (c->ents != NULL) {
         for (; i < end && c->n < cap; i = roost_json_next_sibling(x->d, i)) {
-            c->ents[c->n].key = roost_json_text(x->d, get(x, i, k));
+            c->ents[c->n].key = item_key(x, w, i);
             c->ents[c->n].item = i;
             c->n++;
         }
@@ -244,17 +282,16 @@ static void find_cache_build(const struct x2 *x, uint32_t arr,
 }
 
 /* find - the first item of includes array inc[w] whose key member
- * (inc_keys[w]) has the text v, or ROOST_JSON_NONE. */
+ * (item_key) has the text v, or ROOST_JSON_NONE. */
 static uint32_t find(struct x2 *x, enum inc w, struct roost_str v)
 {
     uint32_t arr = x->inc[w];
-    const char *k = inc_keys[w];
     if (!is_arr(x, arr) || v.len == 0) {
         return ROOST_JSON_NONE;
     }
     struct find_cache *c = &x->caches[w];
     if (!c->built) {
-        find_cache_build(x, arr, c, k);
+        find_cache_build(x, arr, c, w);
     }
     for (uint32_t j = 0; j < c->n; j++) {
         if (roost_str_eq(c->ents[j].key, v)) {
@@ -263,7 +300,7 @@ static uint32_t find(struct x2 *x, enum inc w, struct roost_str v)
     }
     for (uint32_t i = c->rest; i < x->d->toks[arr].next;
          i = roost_json_next_sibling(x->d, i)) {
-        if (roost_str_eq(roost_json_text(x->d, get(x, i, k)), v)) {
+        if (roost_str_eq(item_key(x, w, i), v)) {
             return i;
         }
     }
@@ -383,13 +420,14 @@ static void entity_list(struct x2 *x, uint32_t idx, uint32_t arr, int kind)
 
 static void entities(struct x2 *x, uint32_t idx, uint32_t ent)
 {
-    if (!is_obj(x, ent)) {
+    uint32_t f[ES_COUNT];
+    if (!roost_json_fields(x->d, ent, &ents_ks, f)) {
         return;
     }
-    entity_list(x, idx, get(x, ent, "hashtags"), ROOST_ENT_HASHTAG);
-    entity_list(x, idx, get(x, ent, "mentions"), ROOST_ENT_MENTION);
-    entity_list(x, idx, get(x, ent, "urls"), ROOST_ENT_URL);
-    entity_list(x, idx, get(x, ent, "cashtags"), ROOST_ENT_CASHTAG);
+    entity_list(x, idx, f[ES_HASHTAGS], ROOST_ENT_HASHTAG);
+    entity_list(x, idx, f[ES_MENTIONS], ROOST_ENT_MENTION);
+    entity_list(x, idx, f[ES_URLS], ROOST_ENT_URL);
+    entity_list(x, idx, f[ES_CASHTAGS], ROOST_ENT_CASHTAG);
 }
 
 static void media(struct x2 *x, uint32_t idx, uint32_t keys)
@@ -684,13 +722,14 @@ static int errors(struct x2 *x, uint32_t root, uint32_t arr)
 /* ---- entry ----------------------------------------------------------------
  */
 
-/* record - the posts (or errors) of v2 record root; x is set up. */
-static int record(struct x2 *x, uint32_t root)
+/* record - the posts (or errors) of v2 record root, whose members are in
+ * rf (root_ks); x is set up. */
+static int record(struct x2 *x, uint32_t root, const uint32_t *rf)
 {
     struct roost_norm *n = x->n;
     const struct roost_json_doc *d = x->d;
     struct roost_diag *diag = x->diag;
-    uint32_t data = get(x, root, "data");
+    uint32_t data = rf[R_DATA];
     bool any_data = false;
     uint32_t f[T_COUNT];
     if (read_tweet(x, data, f)) {
@@ -715,7 +754,7 @@ static int record(struct x2 *x, uint32_t root)
     if (n->n_posts > x->first_post) {
         return 0;
     }
-    uint32_t errs = get(x, root, "errors");
+    uint32_t errs = rf[R_ERRORS];
     if (!any_data && is_arr(x, errs) && d->toks[errs].len > 0) {
         return errors(x, root, errs);
     }
@@ -738,24 +777,20 @@ int roost__fmt_x2(struct roost_norm *n, const struct roost_json_doc *d,
         return roost_diag_set(diag, ROOST_ERR(ROOST_EPARSE), 0,
                               "v2 record is not an object");
     }
-    uint32_t inc = roost_json_get(d, root, "includes");
+    uint32_t rf[R_COUNT];
+    roost_json_fields(d, root, &root_ks, rf);
     struct find_cache caches[INC_COUNT] = { { 0 } };
     struct x2 x = {
         .n = n,
         .d = d,
         .diag = diag,
-        .inc = {
-            [INC_USERS] = roost_json_get(d, inc, "users"),
-            [INC_TWEETS] = roost_json_get(d, inc, "tweets"),
-            [INC_MEDIA] = roost_json_get(d, inc, "media"),
-            [INC_PLACES] = roost_json_get(d, inc, "places"),
-        },
         .caches = caches,
-        .rules = roost_json_get(d, root, "matching_rules"),
+        .rules = rf[R_MATCHING_RULES],
         .first_post = n->n_posts,
         .rc = 0,
     };
-    int rc = record(&x, root);
+    roost_json_fields(d, rf[R_INCLUDES], &includes_ks, x.inc);
+    int rc = record(&x, root, rf);
     for (int w = 0; w < INC_COUNT; w++) {
         roost_free(caches[w].ents);
     }
