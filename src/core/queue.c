@@ -227,8 +227,12 @@ void roost_queue_free(struct roost_queue *q)
 
 static bool ring_full(const struct roost_queue *q, size_t bytes)
 {
+    /* An item over max_bytes is let into an empty queue (it could never
+     * go in otherwise), so q->bytes may exceed max_bytes: test that first,
+     * or the subtraction wraps and the queue stops being bounded. */
     return q->count == q->cfg.max_items ||
-           (q->count > 0 && bytes > q->cfg.max_bytes - q->bytes);
+           (q->count > 0 && (q->bytes >= q->cfg.max_bytes ||
+                             bytes > q->cfg.max_bytes - q->bytes));
 }
 
 static void ring_put(struct roost_queue *q, void *item, size_t bytes)

@@ -232,6 +232,27 @@ static void test_drop_oldest(void)
     roost_queue_free(q); /* frees item 10 */
 }
 
+/* An oversize item goes into an empty queue; the queue is then full, not
+ * unbounded (max_bytes - bytes must not wrap). */
+static void test_oversize_item_fills(void)
+{
+    struct roost_queue_cfg cfg = { .max_items = 8,
+                                   .max_bytes = 1000,
+                                   .policy = ROOST_QUEUE_DROP_OLDEST,
+                                   .codec = &codec };
+    struct roost_queue *q = NULL;
+    CHECK_INT_EQ(roost_queue_new(&cfg, &q), 0);
+    CHECK_INT_EQ(roost_queue_push(q, mk(1), 1500), 0);
+    CHECK_INT_EQ(roost_queue_push(q, mk(2), 100), 0);
+    struct roost_queue_stats st;
+    roost_queue_stats(q, &st);
+    CHECK_INT_EQ(st.n_dropped, 1);
+    CHECK_INT_EQ(st.bytes_dropped, 1500);
+    CHECK_INT_EQ(st.depth, 1);
+    CHECK_INT_EQ(st.depth_bytes, 100);
+    roost_queue_free(q);
+}
+
 static void test_spill_order_single_thread(void)
 {
     char *dir = spill_dir();
@@ -486,6 +507,6 @@ static void test_free_with_items(void)
 
 CHECK_LIST(test_block_fifo_close, test_bad_cfg, test_block_backpressure,
            test_block_close_wakes_producer, test_drop_oldest,
-           test_spill_order_single_thread, test_spill_bound_drops,
+           test_oversize_item_fills, test_spill_order_single_thread, test_spill_bound_drops,
            test_spill_producer_never_blocks, test_spill_concurrent,
            test_spill_batches, test_free_with_items);
