@@ -20,6 +20,12 @@
  * batch is rejected, and the core dead-letters its posts and counts them.
  * Thread: a sink is used by one thread (the pipeline's processing thread);
  * a sink may run its own writer thread inside, and then copies the batch.
+ * Such a sink (sqlite with writer=thread) returns 0 from write once the
+ * batch is queued, and still rejects at once what it can tell from the
+ * batch alone; a failure of a queued batch is sticky: every later write
+ * and flush returns it, so no checkpoint covers the lost batch and the
+ * pipeline replays it from the archive on restart. flush waits for the
+ * queue before it commits.
  */
 #ifndef ROOST_STORE_SINK_H
 #define ROOST_STORE_SINK_H

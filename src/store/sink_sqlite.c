@@ -34,9 +34,29 @@
  * are emptied whenever a rollback may have undone one of their rows.
  *
  * Thread: the connection is opened with SQLITE_OPEN_NOMUTEX (no per-call
- * mutex): the sink is used by one thread at a time (sink.h; the pipeline
- * opens it, then writes and flushes from its processing thread), and no
- * other code sees this connection (readers open their own).
+ * mutex), and no other code sees it (readers open their own). With
+ * writer=inline the sink does its work on the caller's thread (sink.h: the
+ * pipeline's processing thread). With writer=thread (the default when
+ * roost may run on 2+ CPUs) the database work moves to a thread of the
+ * sink's own, so it overlaps parsing and normalizing; see "writer thread"
+ * below. Either way one thread at a time touches the connection.
+ *
+ * Writer thread: write() checks what the inline write would reject for
+ * the batch's own content (a post without id, an entity without text) and
+ * returns that error at once, so such batches are still dead-lettered;
+ * then it deep-copies the batch (post_copy.h) into a queue bounded by
+ * `queue` bytes (a full queue makes write() wait; waits are counted) and
+ * returns 0. The writer runs the inline write on each batch in order,
+ * retrying ROOST_EAGAIN as roost_sink_write() would. A failure it cannot
+ * retry away is sticky: that batch and every later one are dropped, and
+ * every later write() and flush() returns the error, so the pipeline
+ * writes no checkpoint and replays the records from its archive on
+ * restart (writes are idempotent). Unlike inline mode, the failed batch's
+ * posts are not dead-lettered (the write() that reports the error
+ * dead-letters its own batch's posts, which the replay writes anyway).
+ * flush() waits until the writer has written every queued batch, then
+ * commits on the caller's thread while the writer waits on its empty
+ * queue. close() drains the queue, joins the writer and closes as inline.
  *
  * Idempotency: posts are INSERT OR IGNOREd by id; child rows (entities,
  * refs, FTS) and the author upsert happen only when the insert added the
@@ -59,14 +79,20 @@
  * rather than SQLite's 1000: a checkpoint writes each page once however
  * often it changed, and its fsync is paid once per checkpoint.
  */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
 #include "core/mem.h"
+#include "core/queue.h"
 #include "parse/tokenize.h"
+#include "store/post_copy.h"
 #include "store/sink.h"
+#include "store/sink_sqlite_int.h"
 #include "store/sqlite_schema.h"
 
 /* Entity tables, filled by multi-row INSERTs (write_rows). */
@@ -149,6 +175,8 @@ struct sqlite_ctx {
     char *terms;
     int64_t txn_posts;
     int64_t busy_timeout_ms;
+    char *writer;
+    size_t queue_bytes;
     /* state */
     sqlite3 *db;
     sqlite3_stmt **st; /* [N_STMT], prepared at open */
@@ -168,6 +196,23 @@ struct sqlite_ctx {
     struct roost_buf fts_del;    /* int64_t seqs to remove from the index */
     struct author_slot *authors; /* [CACHE_SLOTS] */
     struct post_slot *posts;     /* [CACHE_SLOTS] */
+    /* writer=thread: the caller's thread reads and writes these fields
+     * only under `mu`, except where a comment says otherwise */
+    bool threaded;           /* set at open */
+    bool started;            /* the thread runs: join it at close */
+    struct roost_sink wsink; /* the writer's sink: inline ops, own diag
+                                and stats (the caller's thread reads its
+                                stats only once the writer is idle) */
+    struct roost_queue *q;   /* struct roost_post_copy, weighed in bytes */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t idle;        /* n_done moved */
+    uint64_t n_queued;          /* caller's thread only */
+    uint64_t n_done;            /* batches the writer finished with */
+    int err;                    /* the first hard failure: sticky */
+    struct roost_diag err_diag; /* its detail */
+    uint64_t n_retries_seen;    /* caller's thread only: of wsink's, how
+                                   many sink->stats has counted */
 };
 
 static const struct roost_option sqlite_opts[] = {
@@ -184,6 +229,13 @@ static const struct roost_option sqlite_opts[] = {
                   "commit after this many posts even between flushes"),
     ROOST_OPT_MS("busy-timeout", "5s", struct sqlite_ctx, busy_timeout_ms,
                  "wait this long for another writer before retrying"),
+    ROOST_OPT_STR("writer", NULL, struct sqlite_ctx, writer,
+                  "thread (database work on a thread of its own, "
+                  "overlapping the pipeline) or inline; default: thread "
+                  "when roost may run on 2+ CPUs"),
+    ROOST_OPT_SIZE("queue", "64MiB", struct sqlite_ctx, queue_bytes,
+                   "writer=thread: copied batches waiting for the "
+                   "writer; write waits when it is full"),
     ROOST_OPT_END,
 };
 
@@ -1145,7 +1197,7 @@ static int begin(struct roost_sink *sink)
     return 0;
 }
 
-static int sqlite_write(struct roost_sink *sink,
+static int write_inline(struct roost_sink *sink,
                         const struct roost_sink_batch *b)
 {
     struct sqlite_ctx *c = sink->ctx;
@@ -1195,9 +1247,267 @@ static int sqlite_write(struct roost_sink *sink,
     return rc;
 }
 
+/* ---- writer thread ----------------------------------------------------------
+ */
+
+/* The writer's sink: roost_sink_write() on it retries the inline write
+ * exactly as the core retries any sink's. */
+static const struct roost_sink_ops writer_ops = {
+    .name = "sqlite",
+    .write = write_inline,
+};
+
+static void free_item(void *item)
+{
+    roost_post_copy_free(item);
+}
+
+static const struct roost_queue_codec copy_codec = { .free = free_item };
+
+static void *writer_main(void *arg)
+{
+    struct sqlite_ctx *c = arg;
+    int err = 0; /* mirrors c->err, which only this thread sets */
+    void *item = NULL;
+
+    while (roost_queue_pop(c->q, -1, &item) == 0) {
+        struct roost_post_copy *cp = item;
+        int rc = err < 0 ? 0 : roost_sink_write(&c->wsink, &cp->batch);
+        roost_post_copy_free(cp);
+        pthread_mutex_lock(&c->mu);
+        if (rc < 0) {
+            /* Sticky, and never EAGAIN: retrying the next write would
+             * not bring this batch back. */
+            err = rc == ROOST_EAGAIN ? ROOST_ERR(ROOST_EIO) : rc;
+            c->err = err;
+            c->err_diag = c->wsink.diag;
+        }
+        c->n_done++;
+        pthread_cond_broadcast(&c->idle);
+        pthread_mutex_unlock(&c->mu);
+    }
+    return NULL;
+}
+
+/* cpus_allowed - how many CPUs this process may run on. */
+static int cpus_allowed(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+        return 1;
+    }
+    return CPU_COUNT(&set);
+}
+
+static int pick_writer(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    const char *w = c->writer;
+
+    if (w == NULL) {
+        /* One CPU would only add copies and thread switches. */
+        c->threaded = cpus_allowed() > 1 && sqlite3_threadsafe() != 0;
+    } else if (strcmp(w, "thread") == 0) {
+        if (sqlite3_threadsafe() == 0) {
+            return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                                  "writer=thread: SQLite was built without "
+                                  "threads");
+        }
+        c->threaded = true;
+    } else if (strcmp(w, "inline") == 0) {
+        c->threaded = false;
+    } else {
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                              "writer wants thread or inline, not '%s'", w);
+    }
+    return 0;
+}
+
+static int start_writer(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    struct roost_queue_cfg qc = {
+        .max_items = 1u << 20,
+        .max_bytes = c->queue_bytes > 0 ? c->queue_bytes : 1,
+        .policy = ROOST_QUEUE_BLOCK,
+        .codec = &copy_codec,
+    };
+    int rc = roost_queue_new(&qc, &c->q);
+    if (rc < 0) {
+        return rc;
+    }
+    /* The writer's own sink, so its diag and stats are never the ones the
+     * caller's thread clears and counts in. */
+    c->wsink = (struct roost_sink){ .ops = &writer_ops,
+                                    .ctx = c,
+                                    .max_retries = sink->max_retries,
+                                    .retry_base_ms = sink->retry_base_ms,
+                                    .is_open = true };
+    memcpy(c->wsink.name, sink->name, sizeof(c->wsink.name));
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->idle, NULL);
+    if (pthread_create(&c->thread, NULL, writer_main, c) != 0) {
+        pthread_cond_destroy(&c->idle);
+        pthread_mutex_destroy(&c->mu);
+        roost_queue_free(c->q);
+        c->q = NULL;
+        return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EIO), 0,
+                              "cannot start the writer thread");
+    }
+    c->started = true;
+    return 0;
+}
+
+/* stop_writer - let the writer finish the queue, then join it. */
+static void stop_writer(struct sqlite_ctx *c)
+{
+    if (!c->started) {
+        return;
+    }
+    roost_queue_close(c->q);
+    pthread_join(c->thread, NULL);
+    roost_queue_free(c->q);
+    c->q = NULL;
+    pthread_cond_destroy(&c->idle);
+    pthread_mutex_destroy(&c->mu);
+    c->started = false;
+}
+
+/* text_missing - an entity whose NOT NULL text column would be NULL
+ * (URLs: the url column is the text, else the expanded URL). */
+static bool text_missing(const struct roost_entity *e, uint32_t n, bool url)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i].text.ptr == NULL && (!url || e[i].expanded.ptr == NULL)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* check_batch - what the inline write rejects for the batch's own content
+ * (write_post, write_rows), with the same errors, so that writer=thread
+ * still rejects such a batch at write() and the core dead-letters it. It
+ * is stricter only for a post stored before, whose entities the inline
+ * write never looks at. */
+static int check_batch(struct roost_sink *sink,
+                       const struct roost_sink_batch *b)
+{
+    for (uint32_t i = 0; i < b->n_posts; i++) {
+        const struct roost_post *p = &b->posts[i];
+        enum ent bad = N_ENT;
+        if (p->id.ptr == NULL || p->id.len == 0) {
+            return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
+                                  "post without id");
+        }
+        if (text_missing(p->hashtags, p->n_hashtags, false)) {
+            bad = E_HASHTAG;
+        } else if (text_missing(p->mentions, p->n_mentions, false)) {
+            bad = E_MENTION;
+        } else if (text_missing(p->cashtags, p->n_cashtags, false)) {
+            bad = E_CASHTAG;
+        } else if (text_missing(p->urls, p->n_urls, true)) {
+            bad = E_URL;
+        }
+        if (bad != N_ENT) {
+            return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EIO), 0,
+                                  "write: NOT NULL constraint failed: %s.%s",
+                                  ent_tables[bad].name,
+                                  ent_tables[bad].cols[1]);
+        }
+    }
+    return 0;
+}
+
+/* sticky - the writer's hard failure, if any, into sink->diag. */
+static int sticky(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    pthread_mutex_lock(&c->mu);
+    int err = c->err;
+    if (err < 0) {
+        sink->diag = c->err_diag;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return err;
+}
+
+static int write_threaded(struct roost_sink *sink,
+                          const struct roost_sink_batch *b)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    struct roost_post_copy *cp = NULL;
+
+    int rc = sticky(sink);
+    if (rc == 0) {
+        rc = check_batch(sink, b);
+    }
+    if (rc == 0) {
+        rc = roost_post_copy_new(b, &cp);
+    }
+    if (rc == 0) {
+        rc = roost_queue_push(c->q, cp, cp->n_bytes);
+    }
+    if (rc == 0) {
+        c->n_queued++;
+    }
+    return rc;
+}
+
+/* drain_writer - wait until the writer has finished every queued batch;
+ * from then until the next push, the connection is the caller's. */
+static int drain_writer(struct roost_sink *sink)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    pthread_mutex_lock(&c->mu);
+    while (c->n_done < c->n_queued) {
+        pthread_cond_wait(&c->idle, &c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    /* The writer is idle: its stats are stable. */
+    sink->stats.n_retries += c->wsink.stats.n_retries - c->n_retries_seen;
+    c->n_retries_seen = c->wsink.stats.n_retries;
+    return sticky(sink);
+}
+
+static int sqlite_write(struct roost_sink *sink,
+                        const struct roost_sink_batch *b)
+{
+    struct sqlite_ctx *c = sink->ctx;
+    return c->threaded ? write_threaded(sink, b) : write_inline(sink, b);
+}
+
 static int sqlite_flush(struct roost_sink *sink)
 {
-    return commit(sink);
+    struct sqlite_ctx *c = sink->ctx;
+    int rc = c->threaded ? drain_writer(sink) : 0;
+    return rc < 0 ? rc : commit(sink);
+}
+
+int roost__sink_sqlite_writer_stats(struct roost_sink *sink,
+                                    struct roost__sink_sqlite_writer *out)
+{
+    struct sqlite_ctx *c = sink->ctx;
+
+    memset(out, 0, sizeof(*out));
+    if (sink->ops != &roost_sink_sqlite || !sink->is_open) {
+        return ROOST_ERR(ROOST_EINVAL);
+    }
+    out->threaded = c->threaded;
+    if (!c->started) {
+        return 0;
+    }
+    struct roost_queue_stats qs;
+    roost_queue_stats(c->q, &qs);
+    out->n_waits = qs.n_blocked;
+    out->max_bytes = c->queue_bytes;
+    out->depth_bytes = qs.depth_bytes;
+    pthread_mutex_lock(&c->mu);
+    out->n_done = c->n_done;
+    pthread_mutex_unlock(&c->mu);
+    return 0;
 }
 
 static int add_terms(struct roost_sink *sink)
@@ -1296,6 +1606,10 @@ static int sqlite_open(struct roost_sink *sink)
         return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
                               "want a file: sqlite:PATH");
     }
+    int err = pick_writer(sink);
+    if (err < 0) {
+        return err;
+    }
     roost_buf_init(&c->json, 1u << 20);
     roost_buf_init(&c->kept, 64u << 20);
     roost_buf_init(&c->fts_del, 256u << 20);
@@ -1312,7 +1626,7 @@ static int sqlite_open(struct roost_sink *sink)
                                             : sqlite3_errstr(rc));
     }
     sqlite3_busy_timeout(c->db, (int)c->busy_timeout_ms);
-    int err = pragmas(sink);
+    err = pragmas(sink);
     if (err == 0) {
         err = roost_sqlite_schema_migrate(c->db, 0, &sink->diag);
     }
@@ -1352,13 +1666,14 @@ static int sqlite_open(struct roost_sink *sink)
             return fail(sink, rc, "prepare");
         }
     }
-    return 0;
+    return c->threaded ? start_writer(sink) : 0;
 }
 
 static void sqlite_close(struct roost_sink *sink)
 {
     struct sqlite_ctx *c = sink->ctx;
 
+    stop_writer(c);
     if (c->db != NULL) {
         commit(sink); /* past any checkpoint: harmless to keep */
     }
