@@ -128,7 +128,11 @@ int roost_store_open(const char *path, struct roost_store **out,
         goto out_close;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    src = sqlite3_exec(s->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+    /* Reading pages through a mapping rather than a pread() each: a top
+     * hashtags query over 100k posts made ~35k preads. */
+    src = sqlite3_exec(s->db,
+                       "PRAGMA query_only = 1; PRAGMA mmap_size = 268435456",
+                       NULL, NULL, NULL);
     int version = 0;
     if (src == SQLITE_OK) {
         rc = roost_sqlite_schema_version(s->db, &version);
