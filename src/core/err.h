@@ -33,6 +33,17 @@ int roost__err_born(int err, const char *file, int line);
 #define ROOST_PRINTF(a, b)
 #endif
 
+/* ROOST_HOT_CLONES - on the few functions where most of the time goes
+ * (the JSON parser, member reads): GCC builds them twice, for x86-64-v4
+ * (AVX-512) and for the baseline, and the loader picks one per CPU, so
+ * a portable binary still gets the newer code where it runs. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&      \
+    defined(__linux__) && !defined(ROOST_NO_CLONES) && !defined(__AVX512BW__)
+#define ROOST_HOT_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
+#else
+#define ROOST_HOT_CLONES
+#endif
+
 /*
  * roost_diag_set - fill d (when not NULL) with a formatted message and the
  * offset; returns err so callers can write `return roost_diag_set(...)`.

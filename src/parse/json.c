@@ -427,6 +427,7 @@ static int unescape(struct roost_json_doc *d, size_t in_len, size_t *used,
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif /* __GNUC__ */
+ROOST_HOT_CLONES
 static int skip_escaped(struct roost_json_doc *d, size_t in_len, size_t used,
                         const char *s, const char *p, const char *end,
                         const char **endp, struct roost_json_tok *t,
@@ -747,6 +748,7 @@ static inline const char *skip_ws(const char *p, const char *end)
 
 /* ---- the parser --------------------------------------------------------- */
 
+ROOST_HOT_CLONES
 int roost_json_parse(struct roost_json_doc *d, const char *buf, size_t len,
                      struct roost_diag *diag)
 {

@@ -225,6 +225,7 @@ int roost_json_keyset_slot(struct roost_json_keyset *ks, const char *key,
     return find(&pr, key, key_len);
 }
 
+ROOST_HOT_CLONES
 bool roost_json_fields(const struct roost_json_doc *d, uint32_t obj,
                        struct roost_json_keyset *ks, uint32_t *out)
 {
