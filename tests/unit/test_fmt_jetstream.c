@@ -548,97 +548,6 @@ static void test_data_golden_v1(void)
 /* ---- roost_norm.want ------------------------------------------------------
  */
 
-static const unsigned proj_wants[] = { ROOST_WANT_ENTITIES, ROOST_WANT_AUTHOR,
-                                       ROOST_WANT_TEXT,
-                                       ROOST_WANT_TEXT | ROOST_WANT_ENTITIES };
-
-struct proj {
-    struct roost_norm part;
-    int records, posts, with_ents, with_refs;
-};
-
-static void same_entities(const struct roost_entity *a, uint32_t na,
-                          const struct roost_entity *b, uint32_t nb)
-{
-    CHECK_INT_EQ(na, nb);
-    for (uint32_t i = 0; i < na && i < nb; i++) {
-        CHECK(roost_str_eq(a[i].text, b[i].text));
-        CHECK(roost_str_eq(a[i].expanded, b[i].expanded));
-        CHECK_INT_EQ(a[i].start, b[i].start);
-        CHECK_INT_EQ(a[i].end, b[i].end);
-    }
-}
-
-/* What want_check() leaves out: every entity and ref field, and the detail
- * fields that must stay empty. */
-static void check_more(const struct roost_post *f, const struct roost_post *p,
-                       unsigned want)
-{
-    for (uint32_t i = 0; i < f->n_refs && i < p->n_refs; i++) {
-        CHECK_INT_EQ(p->refs[i].type, f->refs[i].type);
-        CHECK(roost_str_eq(p->refs[i].id, f->refs[i].id));
-        CHECK(roost_str_eq(p->refs[i].author_id, f->refs[i].author_id));
-    }
-    if (want & ROOST_WANT_ENTITIES) {
-        same_entities(p->hashtags, p->n_hashtags, f->hashtags, f->n_hashtags);
-        same_entities(p->mentions, p->n_mentions, f->mentions, f->n_mentions);
-        same_entities(p->urls, p->n_urls, f->urls, f->n_urls);
-        for (uint32_t i = 0; i < f->n_media && i < p->n_media; i++) {
-            CHECK(roost_str_eq(p->media[i].id, f->media[i].id));
-            CHECK(roost_str_eq(p->media[i].url, f->media[i].url));
-            CHECK(roost_str_eq(p->media[i].alt, f->media[i].alt));
-        }
-    } else {
-        CHECK(p->n_urls == 0 && p->n_mentions == 0 && p->n_media == 0);
-    }
-    CHECK_INT_EQ(p->created_at_ms, 0);
-    CHECK(p->lang.ptr == NULL && p->conversation_id.ptr == NULL);
-    CHECK(!p->sensitive);
-}
-
-/* Normalize one record fully (into norm) and with each narrower want. */
-static void project(struct proj *pj, const char *rec, size_t len)
-{
-    pj->records++;
-    CHECK_INT_EQ(roost_json_parse(&doc, rec, len, &diag), 0);
-    roost_norm_reset(&norm);
-    int rc =
-        roost_norm_record(&norm, &doc, rec, len, ROOST_FMT_JETSTREAM, &diag);
-    for (size_t w = 0; w < sizeof(proj_wants) / sizeof(proj_wants[0]); w++) {
-        roost_norm_reset(&pj->part);
-        pj->part.want = proj_wants[w];
-        CHECK_INT_EQ(roost_norm_record(&pj->part, &doc, rec, len,
-                                       ROOST_FMT_JETSTREAM, NULL),
-                     rc);
-        CHECK_INT_EQ(pj->part.n_ctls, norm.n_ctls);
-        want_check(&norm, &pj->part, proj_wants[w]);
-        for (uint32_t i = 0; i < norm.n_posts && i < pj->part.n_posts; i++) {
-            check_more(&norm.posts[i], &pj->part.posts[i], proj_wants[w]);
-        }
-    }
-    for (uint32_t i = 0; i < norm.n_posts; i++) {
-        const struct roost_post *f = &norm.posts[i];
-        pj->posts++;
-        pj->with_ents += f->n_hashtags + f->n_mentions + f->n_urls > 0;
-        pj->with_refs += f->n_refs > 0;
-    }
-}
-
-static void proj_init(struct proj *pj)
-{
-    memset(pj, 0, sizeof(*pj));
-    roost_norm_init(&pj->part);
-    pj->part.extract_missing = false;
-}
-
-static void proj_fini(struct proj *pj, const char *what)
-{
-    printf("# want projection, %s: %d records, %d posts, %d with entities, "
-           "%d with refs\n",
-           what, pj->records, pj->posts, pj->with_ents, pj->with_refs);
-    roost_norm_fini(&pj->part);
-}
-
 static void test_want_projection_data(void)
 {
     if (check_data_dir() == NULL) {
@@ -647,8 +556,8 @@ static void test_want_projection_data(void)
     static const char *const files[] = { "expected_v1.jsonl",
                                          "golden_v1.jsonl" };
     setup();
-    struct proj pj;
-    proj_init(&pj);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_JETSTREAM);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         char path[1024];
         snprintf(path, sizeof(path),
@@ -663,7 +572,7 @@ static void test_want_projection_data(void)
             char *nl = memchr(line, '\n', (size_t)(buf + len - line));
             size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
             if (ll > 0) {
-                project(&pj, line, ll);
+                want_proj_record(&pj, line, ll);
             }
             line += ll + 1;
         }
@@ -671,7 +580,7 @@ static void test_want_projection_data(void)
     }
     CHECK_INT_EQ(pj.posts, 18); /* see test_data_expected_v1 and _golden_v1 */
     CHECK(pj.with_ents >= 4 && pj.with_refs >= 1);
-    proj_fini(&pj, "captures");
+    want_proj_fini(&pj, "captures");
     teardown();
 }
 
@@ -699,46 +608,25 @@ static void test_want_projection_inline(void)
                        "{\"ref\":{\"$link\":\"bafkvid\"}}}}}}",
     };
     setup();
-    struct proj pj;
-    proj_init(&pj);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_JETSTREAM);
     for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
-        project(&pj, evs[i], strlen(evs[i]));
+        want_proj_record(&pj, evs[i], strlen(evs[i]));
     }
     CHECK_INT_EQ(pj.posts, 2);
     CHECK_INT_EQ(norm.posts[0].n_media, 1); /* the last event's video */
-    proj_fini(&pj, "inline");
+    want_proj_fini(&pj, "inline");
     teardown();
 }
 
 static void test_want_projection_simulated(void)
 {
     setup();
-    struct roost_sim_cfg cfg;
-    roost_sim_cfg_default(&cfg);
-    cfg.seed = 42;
-    cfg.format = ROOST_FMT_JETSTREAM;
-    cfg.count = 3000;
-    struct roost_sim *sim = NULL;
-    CHECK_INT_EQ(roost_sim_new(&cfg, &sim), 0);
-    struct roost_buf b;
-    roost_buf_init(&b, 1 << 20);
-    struct proj pj;
-    proj_init(&pj);
-    int rc;
-    for (;;) {
-        roost_buf_reset(&b);
-        rc = roost_sim_next(sim, &b, NULL);
-        if (rc != 0) {
-            break;
-        }
-        project(&pj, b.ptr, b.len - 1); /* without its '\n' */
-    }
-    CHECK_INT_EQ(rc, ROOST_ENOENT);
-    CHECK_INT_EQ(pj.records, 3000);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_JETSTREAM);
+    want_proj_simulated(&pj, 3000);
     CHECK(pj.posts > 500 && pj.with_ents > 100 && pj.with_refs > 50);
-    proj_fini(&pj, "simulated");
-    roost_buf_fini(&b);
-    roost_sim_free(sim);
+    want_proj_fini(&pj, "simulated");
     teardown();
 }
 

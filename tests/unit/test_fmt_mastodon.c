@@ -600,14 +600,18 @@ static void run_record(struct tally *t, const char *rec, size_t len,
     check_tags(in, first, &t->tags);
 }
 
-/* An SSE body: "event: X" then "data: Y" lines; ':' lines are comments. */
-static void run_sse(struct tally *t, char *buf, size_t len)
+/* sse_each - fn(arg, record) for each "data:" line of an SSE body ("event:
+ * X" then "data: Y" lines; ':' lines are comments), wrapped as the
+ * streaming source wraps it: {"event":X,"payload":"Y"}. */
+static void sse_each(const char *buf, size_t len,
+                     void (*fn)(void *arg, const char *rec, size_t n),
+                     void *arg)
 {
     struct roost_buf b;
     roost_buf_init(&b, 1 << 22);
     char ev[64] = "message";
-    for (char *line = buf; line < buf + len;) {
-        char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+    for (const char *line = buf; line < buf + len;) {
+        const char *nl = memchr(line, '\n', (size_t)(buf + len - line));
         size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
         if (ll > 7 && memcmp(line, "event: ", 7) == 0 && ll - 7 < sizeof(ev)) {
             memcpy(ev, line + 7, ll - 7);
@@ -618,12 +622,23 @@ static void run_sse(struct tally *t, char *buf, size_t len)
                   0);
             CHECK(roost_buf_add_json_str(&b, line + 6, ll - 6) == 0);
             CHECK(roost_buf_addc(&b, '}') == 0);
-            t->records++;
-            run_record(t, b.ptr, b.len, &norm.sub);
+            fn(arg, b.ptr, b.len);
         }
         line += ll + 1;
     }
     roost_buf_fini(&b);
+}
+
+static void tally_sse_record(void *arg, const char *rec, size_t n)
+{
+    struct tally *t = arg;
+    t->records++;
+    run_record(t, rec, n, &norm.sub);
+}
+
+static void run_sse(struct tally *t, const char *buf, size_t len)
+{
+    sse_each(buf, len, tally_sse_record, t);
 }
 
 static void test_data_all_samples(void)
@@ -674,124 +689,9 @@ static void test_data_all_samples(void)
 /* ---- roost_norm.want ------------------------------------------------------
  */
 
-static const unsigned proj_wants[] = { ROOST_WANT_ENTITIES, ROOST_WANT_AUTHOR,
-                                       ROOST_WANT_TEXT,
-                                       ROOST_WANT_TEXT | ROOST_WANT_ENTITIES };
-
-struct proj {
-    struct roost_norm part;
-    int records, posts, with_ents, with_refs;
-};
-
-static void same_entities(const struct roost_entity *a, uint32_t na,
-                          const struct roost_entity *b, uint32_t nb)
+static void proj_sse_record(void *arg, const char *rec, size_t n)
 {
-    CHECK_INT_EQ(na, nb);
-    for (uint32_t i = 0; i < na && i < nb; i++) {
-        CHECK(roost_str_eq(a[i].text, b[i].text));
-        CHECK(roost_str_eq(a[i].expanded, b[i].expanded));
-        CHECK_INT_EQ(a[i].start, b[i].start);
-        CHECK_INT_EQ(a[i].end, b[i].end);
-    }
-}
-
-/* What want_check() leaves out: every entity and ref field, and the
- * profile and detail fields that must stay empty. */
-static void check_more(const struct roost_post *f, const struct roost_post *p,
-                       unsigned want)
-{
-    for (uint32_t i = 0; i < f->n_refs && i < p->n_refs; i++) {
-        CHECK_INT_EQ(p->refs[i].type, f->refs[i].type);
-        CHECK(roost_str_eq(p->refs[i].id, f->refs[i].id));
-        CHECK(roost_str_eq(p->refs[i].author_id, f->refs[i].author_id));
-        CHECK(roost_str_eq(p->refs[i].author_handle, f->refs[i].author_handle));
-    }
-    if (want & ROOST_WANT_ENTITIES) {
-        same_entities(p->hashtags, p->n_hashtags, f->hashtags, f->n_hashtags);
-        same_entities(p->mentions, p->n_mentions, f->mentions, f->n_mentions);
-        same_entities(p->urls, p->n_urls, f->urls, f->n_urls);
-        for (uint32_t i = 0; i < f->n_media && i < p->n_media; i++) {
-            CHECK(roost_str_eq(p->media[i].id, f->media[i].id));
-            CHECK(roost_str_eq(p->media[i].type, f->media[i].type));
-            CHECK(roost_str_eq(p->media[i].url, f->media[i].url));
-            CHECK(roost_str_eq(p->media[i].alt, f->media[i].alt));
-        }
-    } else {
-        CHECK(p->n_urls == 0 && p->n_mentions == 0 && p->n_media == 0);
-    }
-    CHECK(p->author.description.ptr == NULL);
-    CHECK(p->author.followers == ROOST_UNKNOWN_COUNT);
-    CHECK_INT_EQ(p->created_at_ms, 0);
-    CHECK(p->lang.ptr == NULL && p->source.ptr == NULL);
-    CHECK(!p->sensitive && p->likes == ROOST_UNKNOWN_COUNT);
-}
-
-/* Normalize one record fully (into norm) and with each narrower want. */
-static void project(struct proj *pj, const char *rec, size_t len)
-{
-    pj->records++;
-    CHECK_INT_EQ(roost_json_parse(&doc, rec, len, &diag), 0);
-    roost_norm_reset(&norm);
-    int rc =
-        roost_norm_record(&norm, &doc, rec, len, ROOST_FMT_MASTODON, &diag);
-    for (size_t w = 0; w < sizeof(proj_wants) / sizeof(proj_wants[0]); w++) {
-        roost_norm_reset(&pj->part);
-        pj->part.want = proj_wants[w];
-        CHECK_INT_EQ(roost_norm_record(&pj->part, &doc, rec, len,
-                                       ROOST_FMT_MASTODON, NULL),
-                     rc);
-        CHECK_INT_EQ(pj->part.n_ctls, norm.n_ctls);
-        want_check(&norm, &pj->part, proj_wants[w]);
-        for (uint32_t i = 0; i < norm.n_posts && i < pj->part.n_posts; i++) {
-            check_more(&norm.posts[i], &pj->part.posts[i], proj_wants[w]);
-        }
-    }
-    for (uint32_t i = 0; i < norm.n_posts; i++) {
-        const struct roost_post *f = &norm.posts[i];
-        pj->posts++;
-        pj->with_ents += f->n_hashtags + f->n_mentions + f->n_urls > 0;
-        pj->with_refs += f->n_refs > 0;
-    }
-}
-
-static void proj_init(struct proj *pj)
-{
-    memset(pj, 0, sizeof(*pj));
-    roost_norm_init(&pj->part);
-    pj->part.extract_missing = false;
-}
-
-static void proj_fini(struct proj *pj, const char *what)
-{
-    printf("# want projection, %s: %d records, %d posts, %d with entities, "
-           "%d with refs\n",
-           what, pj->records, pj->posts, pj->with_ents, pj->with_refs);
-    roost_norm_fini(&pj->part);
-}
-
-/* Each "data:" line of an SSE body, framed as run_sse() does. */
-static void project_sse(struct proj *pj, const char *buf, size_t len)
-{
-    struct roost_buf b;
-    roost_buf_init(&b, 1 << 22);
-    char ev[64] = "message";
-    for (const char *line = buf; line < buf + len;) {
-        const char *nl = memchr(line, '\n', (size_t)(buf + len - line));
-        size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
-        if (ll > 7 && memcmp(line, "event: ", 7) == 0 && ll - 7 < sizeof(ev)) {
-            memcpy(ev, line + 7, ll - 7);
-            ev[ll - 7] = '\0';
-        } else if (ll > 6 && memcmp(line, "data: ", 6) == 0) {
-            roost_buf_reset(&b);
-            CHECK(roost_buf_printf(&b, "{\"event\":\"%s\",\"payload\":", ev) ==
-                  0);
-            CHECK(roost_buf_add_json_str(&b, line + 6, ll - 6) == 0);
-            CHECK(roost_buf_addc(&b, '}') == 0);
-            project(pj, b.ptr, b.len);
-        }
-        line += ll + 1;
-    }
-    roost_buf_fini(&b);
+    want_proj_record(arg, rec, n);
 }
 
 static void test_want_projection_data(void)
@@ -801,8 +701,8 @@ static void test_want_projection_data(void)
         CHECK_SKIP("ROOST_SHARED_DATA not set");
     }
     setup();
-    struct proj pj;
-    proj_init(&pj);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_MASTODON);
     for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
         char path[1024];
         snprintf(path, sizeof(path), "%s/mastodon-samples/%s", dir,
@@ -813,15 +713,15 @@ static void test_want_projection_data(void)
             CHECK_SKIP("%s: not found", path);
         }
         if (strstr(samples[i].file, ".sse.txt") != NULL) {
-            project_sse(&pj, buf, len);
+            sse_each(buf, len, proj_sse_record, &pj);
         } else {
-            project(&pj, buf, len);
+            want_proj_record(&pj, buf, len);
         }
         free(buf);
     }
     CHECK_INT_EQ(pj.posts, 62); /* as in test_data_all_samples */
     CHECK(pj.with_ents >= 10 && pj.with_refs >= 5);
-    proj_fini(&pj, "samples");
+    want_proj_fini(&pj, "samples");
     teardown();
 }
 
@@ -839,46 +739,25 @@ static void test_want_projection_inline(void)
         "\"account\":{\"id\":\"3\",\"acct\":\"c\",\"note\":\"<p>x</p>\"}}",
     };
     setup();
-    struct proj pj;
-    proj_init(&pj);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_MASTODON);
     for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
-        project(&pj, recs[i], strlen(recs[i]));
+        want_proj_record(&pj, recs[i], strlen(recs[i]));
     }
     CHECK_INT_EQ(pj.posts, 4);
     CHECK_INT_EQ(norm.posts[0].n_urls, 1); /* the last record's card */
-    proj_fini(&pj, "inline");
+    want_proj_fini(&pj, "inline");
     teardown();
 }
 
 static void test_want_projection_simulated(void)
 {
     setup();
-    struct roost_sim_cfg cfg;
-    roost_sim_cfg_default(&cfg);
-    cfg.seed = 42;
-    cfg.format = ROOST_FMT_MASTODON;
-    cfg.count = 2000;
-    struct roost_sim *sim = NULL;
-    CHECK_INT_EQ(roost_sim_new(&cfg, &sim), 0);
-    struct roost_buf b;
-    roost_buf_init(&b, 1 << 20);
-    struct proj pj;
-    proj_init(&pj);
-    int rc;
-    for (;;) {
-        roost_buf_reset(&b);
-        rc = roost_sim_next(sim, &b, NULL);
-        if (rc != 0) {
-            break;
-        }
-        project(&pj, b.ptr, b.len - 1); /* without its '\n' */
-    }
-    CHECK_INT_EQ(rc, ROOST_ENOENT);
-    CHECK_INT_EQ(pj.records, 2000);
+    struct want_proj pj;
+    want_proj_init(&pj, &doc, &norm, ROOST_FMT_MASTODON);
+    want_proj_simulated(&pj, 2000);
     CHECK(pj.posts > 1000 && pj.with_ents > 200 && pj.with_refs > 200);
-    proj_fini(&pj, "simulated");
-    roost_buf_fini(&b);
-    roost_sim_free(sim);
+    want_proj_fini(&pj, "simulated");
     teardown();
 }
 
