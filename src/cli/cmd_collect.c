@@ -404,6 +404,7 @@ int cmd_ingest(int argc, char **argv)
     if (cfg.out_path == NULL && sinks.n == 0) {
         cfg.out_path = "-"; /* with sinks, JSON only when asked */
     }
+    cfg.inputs_replayable = true; /* files: run it again */
     char *specs[64];
     struct progress pr = { .verb = "ingest", .bar = true,
                            .final_only = !isatty(2) };
@@ -504,6 +505,7 @@ int cmd_replay(int argc, char **argv)
     memset(&diag, 0, sizeof(diag));
     struct roost_pipeline *p = NULL;
     struct progress pr = { .verb = "replay", .final_only = true };
+    cfg.inputs_replayable = true; /* the archive: replay it again */
     cfg.progress = on_progress;
     cfg.progress_arg = &pr;
     if (roost_pipeline_new(&cfg, &p, &diag) < 0) {

@@ -642,6 +642,7 @@ int roost_pipeline_add_sink(struct roost_pipeline *p, struct roost_sink *sink,
         return roost_diag_set(diag, ROOST_ERR(ROOST_ELIMIT), 0,
                               "too many sinks (max %d)", MAX_SINKS);
     }
+    sink->replayable = p->cfg.archive_dir != NULL || p->cfg.inputs_replayable;
     int rc = roost_sink_open(sink, diag);
     if (rc < 0) {
         roost_sink_free(sink);

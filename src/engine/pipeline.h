@@ -86,6 +86,10 @@ struct roost_pipeline_hook {
 struct roost_pipeline_cfg {
     const struct roost_pipeline_hook *hook; /* NULL: none; borrowed */
     const char *archive_dir;   /* NULL: no archive, no recovery */
+    bool inputs_replayable;    /* the inputs can be read again (files, an
+                                  archive being replayed): with this or an
+                                  archive, sinks are told they are
+                                  replayable (sink.h) */
     int archive_fsync;         /* enum roost_archive_fsync; 0 = default */
     const char *out_path;      /* posts as JSONL; NULL: none; "-": stdout */
     bool out_control;          /* also write control events */

@@ -6,7 +6,9 @@
  * base, which only adds up sizes and alignments, then into the block
  * allocated for that total. One walk for both passes means the sizes
  * cannot disagree. When struct roost_post or roost_ctl gains a pointer,
- * it must be copied here (test_post_copy compares the JSON of both).
+ * it must be copied here: the sizes below stop the build until someone
+ * looked (test_post_copy also compares the JSON of a copy whose source
+ * memory has been overwritten).
  */
 #include <assert.h>
 #include <stdalign.h>
@@ -15,6 +17,23 @@
 
 #include "core/mem.h"
 #include "store/post_copy.h"
+
+/* A field added to one of these must be copied in dup_*() below; then
+ * update the size here. (64-bit layouts.) */
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_post) == 568,
+              "roost_post changed: copy the new field in dup_post()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_author) == 152,
+              "roost_author changed: copy the new field in dup_author()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_entity) == 40,
+              "roost_entity changed: copy the new field in dup_entities()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_media) == 64,
+              "roost_media changed: copy the new field in dup_post()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_ref) == 56,
+              "roost_ref changed: copy the new field in dup_post()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_geo) == 160,
+              "roost_geo changed: copy the new field in dup_geo()");
+static_assert(sizeof(void *) != 8 || sizeof(struct roost_ctl) == 112,
+              "roost_ctl changed: copy the new field in dup_ctl()");
 
 /* Where the next piece goes; base NULL while measuring. */
 struct lay {

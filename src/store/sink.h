@@ -25,7 +25,10 @@
  * batch alone; a failure of a queued batch is sticky: every later write
  * and flush returns it, so no checkpoint covers the lost batch and the
  * pipeline replays it from the archive on restart. flush waits for the
- * queue before it commits.
+ * queue before it commits. A sink chooses that by itself only when told
+ * its records can be delivered again (`replayable`, set by the pipeline
+ * when it has an archive or reads files); otherwise a failed batch could
+ * be neither dead-lettered nor replayed.
  */
 #ifndef ROOST_STORE_SINK_H
 #define ROOST_STORE_SINK_H
@@ -79,6 +82,11 @@ struct roost_sink {
     int max_retries;        /* default 5 */
     int64_t retry_base_ms;  /* default 100, doubling, capped at 10 s;
                                0 retries without sleeping (tests) */
+    bool replayable; /* set before open by whoever feeds the sink: every
+                        record it is handed can be delivered again (an
+                        archive, input files), so a failure may surface
+                        at a later write or flush instead of rejecting
+                        the batch it belongs to (writer threads) */
     bool is_open;
 };
 

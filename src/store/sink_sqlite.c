@@ -211,8 +211,11 @@ struct sqlite_ctx {
     uint64_t n_done;            /* batches the writer finished with */
     int err;                    /* the first hard failure: sticky */
     struct roost_diag err_diag; /* its detail */
+    uint64_t n_lost;            /* posts of batches that failed or were
+                                   dropped after a failure */
     uint64_t n_retries_seen;    /* caller's thread only: of wsink's, how
                                    many sink->stats has counted */
+    uint64_t n_lost_seen;       /* caller's thread only: likewise */
 };
 
 static const struct roost_option sqlite_opts[] = {
@@ -232,10 +235,13 @@ static const struct roost_option sqlite_opts[] = {
     ROOST_OPT_STR("writer", NULL, struct sqlite_ctx, writer,
                   "thread (database work on a thread of its own, "
                   "overlapping the pipeline) or inline; default: thread "
-                  "when roost may run on 2+ CPUs"),
+                  "when roost may run on 2+ CPUs and its input can be "
+                  "delivered again (an archive, input files)"),
     ROOST_OPT_SIZE("queue", "64MiB", struct sqlite_ctx, queue_bytes,
                    "writer=thread: copied batches waiting for the "
-                   "writer; write waits when it is full"),
+                   "writer; write waits when it is full (memory: this, "
+                   "plus the batch being written and the one being "
+                   "copied)"),
     ROOST_OPT_END,
 };
 
@@ -1272,10 +1278,12 @@ static void *writer_main(void *arg)
 
     while (roost_queue_pop(c->q, -1, &item) == 0) {
         struct roost_post_copy *cp = item;
-        int rc = err < 0 ? 0 : roost_sink_write(&c->wsink, &cp->batch);
+        int rc = err < 0 ? err : roost_sink_write(&c->wsink, &cp->batch);
+        uint32_t n_posts = cp->batch.n_posts;
         roost_post_copy_free(cp);
         pthread_mutex_lock(&c->mu);
         if (rc < 0) {
+            c->n_lost += n_posts; /* not stored: the replay brings them */
             /* Sticky, and never EAGAIN: retrying the next write would
              * not bring this batch back. */
             err = rc == ROOST_EAGAIN ? ROOST_ERR(ROOST_EIO) : rc;
@@ -1305,8 +1313,12 @@ static int pick_writer(struct roost_sink *sink)
     const char *w = c->writer;
 
     if (w == NULL) {
-        /* One CPU would only add copies and thread switches. */
-        c->threaded = cpus_allowed() > 1 && sqlite3_threadsafe() != 0;
+        /* One CPU would only add copies and thread switches; and a
+         * failure in the writer surfaces a batch or more late, when it can
+         * no longer be dead-lettered: only safe when the records can be
+         * delivered again (sink.h: replayable). */
+        c->threaded = sink->replayable && cpus_allowed() > 1 &&
+                      sqlite3_threadsafe() != 0;
     } else if (strcmp(w, "thread") == 0) {
         if (sqlite3_threadsafe() == 0) {
             return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
@@ -1327,7 +1339,7 @@ static int start_writer(struct roost_sink *sink)
 {
     struct sqlite_ctx *c = sink->ctx;
     struct roost_queue_cfg qc = {
-        .max_items = 1u << 20,
+        .max_items = 1u << 16, /* the bound that matters is bytes */
         .max_bytes = c->queue_bytes > 0 ? c->queue_bytes : 1,
         .policy = ROOST_QUEUE_BLOCK,
         .codec = &copy_codec,
@@ -1469,6 +1481,12 @@ static int drain_writer(struct roost_sink *sink)
     /* The writer is idle: its stats are stable. */
     sink->stats.n_retries += c->wsink.stats.n_retries - c->n_retries_seen;
     c->n_retries_seen = c->wsink.stats.n_retries;
+    /* write() counted these posts as written when it queued them. */
+    uint64_t lost = c->n_lost - c->n_lost_seen;
+    c->n_lost_seen = c->n_lost;
+    sink->stats.n_rejected += lost;
+    sink->stats.n_posts -= lost < sink->stats.n_posts ? lost
+                                                      : sink->stats.n_posts;
     return sticky(sink);
 }
 
