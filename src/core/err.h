@@ -10,6 +10,7 @@
 #define ROOST_CORE_ERR_H
 
 #include <stdarg.h>
+#include <stdint.h> /* also brings the C library's __GLIBC__, if any */
 
 #include "roost/roost_err.h"
 
@@ -38,7 +39,8 @@ int roost__err_born(int err, const char *file, int line);
  * (AVX-512) and for the baseline, and the loader picks one per CPU, so
  * a portable binary still gets the newer code where it runs. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) &&      \
-    defined(__linux__) && !defined(ROOST_NO_CLONES) && !defined(__AVX512BW__)
+    defined(__GLIBC__) && !defined(ROOST_NO_CLONES) &&                        \
+    !defined(__AVX512BW__) /* glibc: the pick is an ifunc */
 #define ROOST_HOT_CLONES __attribute__((target_clones("arch=x86-64-v4", "default")))
 #else
 #define ROOST_HOT_CLONES
