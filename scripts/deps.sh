@@ -13,7 +13,8 @@ want=${1:-all}
 build_pkgs=(gcc make cmake pkg-config libzstd-dev zlib1g-dev libsqlite3-dev sqlite3
     libpq-dev libcurl4-openssl-dev libwebsockets-dev libssl-dev
     libmicrohttpd-dev)
-test_pkgs=(clang libclang-rt-14-dev python3 postgresql chromium)
+# time: /usr/bin/time, which bench/run (and t_bench.sh) reads peak RSS from
+test_pkgs=(clang libclang-rt-14-dev python3 postgresql chromium time)
 
 pkgs=("${build_pkgs[@]}")
 case "$want" in
