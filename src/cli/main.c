@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "source/source.h"
+#include "store/sink.h"
 
 struct verb {
     const char *name;
@@ -107,7 +108,8 @@ static const struct verb verbs[] = {
       "Source specs: NAME[:ARG][?key=value&...], e.g.\n"
       "  file:/data/in?follow=true   tcp://127.0.0.1:9999?mode=server\n"
       "  simulate?rate=5700&count=100000&speed=1x   stdin\n"
-      "roost help source NAME lists a source's options.\n"
+      "roost help source NAME lists a source's options, roost help sink\n"
+      "NAME a sink's.\n"
       "\n"
       "The queue policy defaults to block for files and spill (to disk,\n"
       "never stalling the sender) when a live source is present.\n"
@@ -165,7 +167,8 @@ static void overview(FILE *out)
         fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
     }
     fprintf(out, "\nroost help VERB shows a verb's options, roost help source "
-                 "the sources;\nroost --version the version.\n");
+                 "the sources,\nroost help sink the sinks; roost --version "
+                 "the version.\n");
 }
 
 static int help_source(const char *name, FILE *out)
@@ -187,6 +190,35 @@ static int help_source(const char *name, FILE *out)
     struct roost_buf b;
     roost_buf_init(&b, 1u << 20);
     roost_source_help(ops, &b);
+    fputs(b.ptr ? b.ptr : "", out);
+    roost_buf_fini(&b);
+    return CLI_EXIT_OK;
+}
+
+static int help_sink(const char *name, FILE *out)
+{
+    if (name == NULL) {
+        fprintf(out, "sinks (roost help sink NAME for options):\n");
+        for (const struct roost_sink_ops *const *o = roost_sink_list();
+             *o != NULL; o++) {
+            fprintf(out, "  %-10s %s\n", (*o)->name, (*o)->summary);
+        }
+        return CLI_EXIT_OK;
+    }
+    const struct roost_sink_ops *ops = roost_sink_find(name);
+    if (ops == NULL) {
+        fprintf(stderr, "roost: unknown sink '%s'; see roost help sink\n",
+                name);
+        return CLI_EXIT_USAGE;
+    }
+    struct roost_buf b;
+    roost_buf_init(&b, 1u << 20);
+    int rc = roost_sink_help(ops, &b);
+    if (rc < 0) {
+        roost_buf_fini(&b);
+        fprintf(stderr, "roost: help sink %s: out of memory\n", name);
+        return CLI_EXIT_FAIL;
+    }
     fputs(b.ptr ? b.ptr : "", out);
     roost_buf_fini(&b);
     return CLI_EXIT_OK;
@@ -224,6 +256,10 @@ int main(int argc, char **argv)
         if (argc > 2 && (strcmp(argv[2], "source") == 0 ||
                          strcmp(argv[2], "sources") == 0)) {
             exit(help_source(argc > 3 ? argv[3] : NULL, stdout));
+        }
+        if (argc > 2 && (strcmp(argv[2], "sink") == 0 ||
+                         strcmp(argv[2], "sinks") == 0)) {
+            exit(help_sink(argc > 3 ? argv[3] : NULL, stdout));
         }
         exit(cli_help(argc > 2 ? argv[2] : NULL, stdout));
     }

@@ -232,9 +232,9 @@ static const struct roost_option sqlite_opts[] = {
                   "commit after this many posts even between flushes"),
     ROOST_OPT_MS("busy-timeout", "5s", struct sqlite_ctx, busy_timeout_ms,
                  "wait this long for another writer before retrying"),
-    ROOST_OPT_STR("writer", NULL, struct sqlite_ctx, writer,
+    ROOST_OPT_STR("writer", "auto", struct sqlite_ctx, writer,
                   "thread (database work on a thread of its own, "
-                  "overlapping the pipeline) or inline; default: thread "
+                  "overlapping the pipeline), inline, or auto: thread "
                   "when roost may run on 2+ CPUs and its input can be "
                   "delivered again (an archive, input files)"),
     ROOST_OPT_SIZE("queue", "64MiB", struct sqlite_ctx, queue_bytes,
@@ -1312,7 +1312,7 @@ static int pick_writer(struct roost_sink *sink)
     struct sqlite_ctx *c = sink->ctx;
     const char *w = c->writer;
 
-    if (w == NULL) {
+    if (w == NULL || strcmp(w, "auto") == 0) {
         /* One CPU would only add copies and thread switches; and a
          * failure in the writer surfaces a batch or more late, when it can
          * no longer be dead-lettered: only safe when the records can be
@@ -1330,7 +1330,8 @@ static int pick_writer(struct roost_sink *sink)
         c->threaded = false;
     } else {
         return roost_diag_set(&sink->diag, ROOST_ERR(ROOST_EINVAL), 0,
-                              "writer wants thread or inline, not '%s'", w);
+                              "writer wants auto, thread or inline, not '%s'",
+                              w);
     }
     return 0;
 }

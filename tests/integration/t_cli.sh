@@ -15,6 +15,18 @@ for v in normalize check entities top; do
     grep -q "usage: roost $v" "$TMP/out" && ok "help $v usage line" ||
         fail "help $v usage line" "$(head -1 "$TMP/out")"
 done
+# The sinks and their options, from their option tables.
+expect "help sink" "$ROOST" help sink
+for k in sqlite pg jsonl csv; do
+    grep -q "^  $k " "$TMP/out" && ok "help sink lists $k" ||
+        fail "help sink lists $k" "$(cat "$TMP/out")"
+done
+expect "help sink sqlite" "$ROOST" help sink sqlite
+for o in fts writer queue max-retries; do
+    grep -q "^  $o " "$TMP/out" && ok "help sink sqlite: $o" ||
+        fail "help sink sqlite: $o" "$(head -3 "$TMP/out")"
+done
+expect_exit "help for an unknown sink" 2 "$ROOST" help sink nope
 expect_exit "no verb is a usage error" 2 "$ROOST"
 expect_exit "unknown verb" 2 "$ROOST" frobnicate
 expect_exit "unknown option" 2 "$ROOST" normalize --bogus
