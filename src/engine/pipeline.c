@@ -663,6 +663,12 @@ void roost_pipeline_stats(struct roost_pipeline *p,
     *out = p->st;
     out->n_archived = (uint64_t)atomic_load(&p->n_archived);
     roost_queue_stats(p->queue, &out->queue);
+    out->n_sink_retries = 0;
+    out->n_sink_waits = 0;
+    for (uint32_t i = 0; i < p->n_sinks; i++) {
+        out->n_sink_retries += p->sinks[i]->stats.n_retries;
+        out->n_sink_waits += p->sinks[i]->stats.n_waits;
+    }
     out->n_sources = p->n_srcs;
     out->n_sources_done = 0;
     for (uint32_t i = 0; i < p->n_srcs; i++) {

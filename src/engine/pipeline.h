@@ -55,6 +55,9 @@ struct roost_pipeline_stats {
     uint64_t n_dead_sink; /* posts of batches a sink rejected (also in
                              n_dead and its class) */
     uint64_t n_sink_writes; /* roost_sink_write calls that succeeded */
+    uint64_t n_sink_retries; /* transient sink failures retried */
+    uint64_t n_sink_waits;   /* sink writes that waited for a writer
+                                thread's queue (backpressure) */
     uint64_t n_recovered; /* archived records re-processed at start */
     uint64_t n_archived;
     struct roost_queue_stats queue;

@@ -669,6 +669,13 @@ static void pipeline_metrics(struct roost_api *a, struct roost_metrics *m)
     roost_metrics_counter(m, "roost_sink_writes_total",
                           "batches written to sinks",
                           (double)st.n_sink_writes);
+    roost_metrics_counter(m, "roost_sink_retries_total",
+                          "transient sink failures retried",
+                          (double)st.n_sink_retries);
+    roost_metrics_counter(m, "roost_sink_waits_total",
+                          "sink writes that waited for the sink's writer "
+                          "thread (backpressure)",
+                          (double)st.n_sink_waits);
     roost_metrics_counter(m, "roost_archived_total", "records archived",
                           (double)st.n_archived);
     roost_metrics_counter(m, "roost_recovered_total",

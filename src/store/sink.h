@@ -68,6 +68,8 @@ struct roost_sink_stats {
     uint64_t n_batches;
     uint64_t n_retries;    /* EAGAIN answers retried */
     uint64_t n_rejected;   /* posts in batches the sink refused */
+    uint64_t n_waits;      /* writes that waited for room in the sink's
+                              own queue (a writer thread behind) */
 };
 
 struct roost_sink {

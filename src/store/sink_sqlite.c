@@ -1465,6 +1465,9 @@ static int write_threaded(struct roost_sink *sink,
     if (rc == 0) {
         c->n_queued++;
     }
+    struct roost_queue_stats qs;
+    roost_queue_stats(c->q, &qs);
+    sink->stats.n_waits = qs.n_blocked;
     return rc;
 }
 

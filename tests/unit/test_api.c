@@ -123,6 +123,8 @@ static void fake_pipeline(void *arg, struct roost_pipeline_stats *out)
     out->n_records = 42;
     out->n_dead_parse = 7;
     out->queue.depth = 3;
+    out->n_sink_retries = 5;
+    out->n_sink_waits = 11;
 }
 
 static size_t fake_sources(void *arg, struct roost_api_source *out,
@@ -242,6 +244,8 @@ static void test_health_and_metrics(void)
     HAS(&b, "roost_records_in_total 42\n");
     HAS(&b, "roost_dead_letters_total{reason=\"parse\"} 7\n");
     HAS(&b, "roost_queue_depth 3\n");
+    HAS(&b, "roost_sink_retries_total 5\n");
+    HAS(&b, "roost_sink_waits_total 11\n");
     HAS(&b, "roost_sse_dropped_total 0\n");
     stop(&f);
     roost_buf_fini(&b);

@@ -981,6 +981,7 @@ static void test_thread_queue_bound(void)
     int64_t took = now_ms() - t0;
     CHECK_INT_EQ(roost__sink_sqlite_writer_stats(s, &w), 0);
     CHECK_MSG(w.n_waits >= 1, "waits %llu", (unsigned long long)w.n_waits);
+    CHECK_INT_EQ(s->stats.n_waits, w.n_waits); /* what /metrics sums */
     CHECK_MSG(took >= 200, "writes took %lld ms", (long long)took);
     CHECK_INT_EQ(roost_sink_flush(s), 0);
     pthread_join(th, NULL);
